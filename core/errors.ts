@@ -18,8 +18,9 @@ export const ErrorCodes = [
 
 export type ErrorCode = (typeof ErrorCodes)[number]
 
-/** Where in the log a failing record came from; every field optional. */
-export interface RecordContext {
+/** Where in the log a failing record came from; every field optional. A type alias (not an
+ * interface) so it widens to the open context record. */
+export type RecordContext = {
   readonly topic?: string
   readonly partition?: number
   readonly offset?: string

@@ -1,0 +1,85 @@
+import { PlatformError } from './errors.ts'
+
+/**
+ * Everything the platform reads from the environment, read once at boot.
+ * Modules receive the parts they need; none of them touch `process.env`.
+ */
+export interface PlatformConfig {
+  readonly kafkaBrokers: string[]
+  readonly schemaRegistryUrl: string
+  readonly redisUrl: string
+  /** Set: talk to a ClickHouse server. Unset: embedded chDB at `clickhousePath`. */
+  readonly clickhouseUrl: string | undefined
+  readonly clickhousePath: string
+  readonly topicPartitions: number
+  readonly httpPort: number
+  readonly logLevel: string
+  /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
+  readonly namespace: string
+  readonly adminToken: string | undefined
+}
+
+/** The variables, their defaults and meaning; the README table and compose file mirror this. */
+export const configVariables = {
+  KAFKA_BROKERS: { default: '127.0.0.1:9092', doc: 'Comma-separated Kafka bootstrap brokers' },
+  SCHEMA_REGISTRY_URL: {
+    default: 'http://127.0.0.1:8081/apis/ccompat/v7',
+    doc: 'Confluent-compatible schema registry base URL',
+  },
+  REDIS_URL: { default: 'redis://127.0.0.1:6379', doc: 'Redis for per-order job state' },
+  CLICKHOUSE_URL: {
+    default: undefined,
+    doc: 'ClickHouse server URL; unset means embedded chDB (single process)',
+  },
+  CLICKHOUSE_PATH: { default: 'var/chdb', doc: 'Data directory of the embedded chDB engine' },
+  TOPIC_PARTITIONS: { default: '3', doc: 'Partitions of each bronze topic at bootstrap' },
+  HTTP_PORT: { default: '4000', doc: 'Port of GraphQL (/graphql), /metrics and /health' },
+  LOG_LEVEL: { default: 'info', doc: 'pino log level' },
+  KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
+  ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
+} as const satisfies Record<string, { default: string | undefined; doc: string }>
+
+export type ConfigVariable = keyof typeof configVariables
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): PlatformConfig {
+  const read = (name: ConfigVariable): string | undefined => {
+    const value = env[name]
+    return value === undefined || value === '' ? configVariables[name].default : value
+  }
+  const required = (name: ConfigVariable): string => {
+    const value = read(name)
+    if (value === undefined) {
+      throw new PlatformError('CONFIG_INVALID', `${name} is required`, { context: { name } })
+    }
+    return value
+  }
+  const positiveInt = (name: ConfigVariable): number => {
+    const raw = required(name)
+    const value = Number(raw)
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new PlatformError(
+        'CONFIG_INVALID',
+        `${name} must be a positive integer, got "${raw}"`,
+        {
+          context: { name },
+        },
+      )
+    }
+    return value
+  }
+  return {
+    kafkaBrokers: required('KAFKA_BROKERS')
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean),
+    schemaRegistryUrl: required('SCHEMA_REGISTRY_URL'),
+    redisUrl: required('REDIS_URL'),
+    clickhouseUrl: read('CLICKHOUSE_URL'),
+    clickhousePath: required('CLICKHOUSE_PATH'),
+    topicPartitions: positiveInt('TOPIC_PARTITIONS'),
+    httpPort: positiveInt('HTTP_PORT'),
+    logLevel: required('LOG_LEVEL'),
+    namespace: required('KAPPA_NAMESPACE'),
+    adminToken: read('ADMIN_TOKEN'),
+  }
+}

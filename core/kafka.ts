@@ -1,0 +1,55 @@
+import {
+  type ICustomPartitioner,
+  Kafka,
+  type KafkaConfig,
+  logLevel as KafkaLogLevel,
+  type LogEntry,
+  Partitioners,
+} from 'kafkajs'
+import { topicSpecByName } from '../schemas/topics.ts'
+import type { Logger } from './logger.ts'
+
+export interface KafkaOptions {
+  readonly brokers: string[]
+  readonly clientId: string
+  readonly logger: Logger
+  readonly retry?: KafkaConfig['retry']
+}
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [KafkaLogLevel.ERROR]: 'error',
+  [KafkaLogLevel.WARN]: 'warn',
+  [KafkaLogLevel.INFO]: 'info',
+  [KafkaLogLevel.DEBUG]: 'debug',
+}
+
+export function createKafka(options: KafkaOptions): Kafka {
+  const logger = options.logger.child({ component: 'kafkajs' })
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: KafkaLogLevel.WARN,
+    retry: options.retry ?? { retries: 8, initialRetryTime: 200 },
+    logCreator:
+      () =>
+      ({ level, log }: LogEntry) => {
+        const { message, ...rest } = log
+        logger[levels[level] ?? 'info'](rest, message)
+      },
+  })
+}
+
+/**
+ * Partitions bronze records by their topic's partition key (order_id for
+ * order-scoped topics) with Kafka's own murmur2 hash, so a Java producer keyed by
+ * order_id would agree. Records of other topics fall back to the whole key.
+ */
+export const orderPartitioner: ICustomPartitioner = () => {
+  const murmur2 = Partitioners.DefaultPartitioner()
+  return ({ topic, partitionMetadata, message }) => {
+    const spec = topicSpecByName(topic)
+    const key = message.key === null || message.key === undefined ? null : message.key.toString()
+    const partitionKey = spec && key !== null ? spec.partitionKey(key) : key
+    return murmur2({ topic, partitionMetadata, message: { ...message, key: partitionKey } })
+  }
+}

@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis'
+import type { Kafka } from 'kafkajs'
+import type { Registry } from 'prom-client'
+import { AvroCodec } from '../schemas/codec.ts'
+import { type ClickHouseClient, createClickHouse } from './clickhouse.ts'
+import type { PlatformConfig } from './config.ts'
+import { createKafka } from './kafka.ts'
+import type { Logger } from './logger.ts'
+import { createJobMetrics, createMetricsRegistry, type JobMetrics } from './metrics.ts'
+
+/** The clients one process shares, built once from config and passed down. */
+export interface Platform {
+  readonly config: PlatformConfig
+  readonly logger: Logger
+  readonly kafka: Kafka
+  readonly codec: AvroCodec
+  readonly redis: Redis
+  readonly clickhouse: ClickHouseClient
+  readonly metrics: Registry
+  readonly jobMetrics: JobMetrics
+  close(): Promise<void>
+}
+
+export function createPlatform(
+  config: PlatformConfig,
+  logger: Logger,
+  clientId = 'kappa',
+): Platform {
+  const metrics = createMetricsRegistry()
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 })
+  const clickhouse = createClickHouse({ url: config.clickhouseUrl, path: config.clickhousePath })
+  return {
+    config,
+    logger,
+    kafka: createKafka({ brokers: config.kafkaBrokers, clientId, logger }),
+    codec: new AvroCodec({ registryUrl: config.schemaRegistryUrl }),
+    redis,
+    clickhouse,
+    metrics,
+    jobMetrics: createJobMetrics(metrics),
+    async close() {
+      redis.disconnect()
+      await clickhouse.close()
+    },
+  }
+}

@@ -1,0 +1,52 @@
+import type { Admin, ITopicConfig } from 'kafkajs'
+import type { Logger } from '../core/logger.ts'
+import type { AvroCodec } from '../schemas/codec.ts'
+import { bronzeTopics } from '../schemas/topics.ts'
+
+export interface TopicBootstrapOptions {
+  readonly partitions: number
+  readonly replicationFactor?: number
+  /** Extra topics to create besides the bronze ones (silver outputs, dead-letter topics). */
+  readonly extraTopics?: ReadonlyArray<{ name: string; compacted: boolean }>
+  readonly logger: Logger
+}
+
+/** Compaction keeps the whole history because bronze keys are one-per-fact. */
+export const compactedTopicConfig = [{ name: 'cleanup.policy', value: 'compact' }] as const
+
+/** Creates missing topics; existing ones are left as they are. Returns the names created. */
+export async function bootstrapTopics(
+  admin: Admin,
+  options: TopicBootstrapOptions,
+): Promise<string[]> {
+  const wanted: ITopicConfig[] = [
+    ...bronzeTopics.map((spec) => ({ topic: spec.name, compacted: true })),
+    ...(options.extraTopics ?? []).map((t) => ({ topic: t.name, compacted: t.compacted })),
+  ].map(({ topic, compacted }) => ({
+    topic,
+    numPartitions: options.partitions,
+    replicationFactor: options.replicationFactor ?? 1,
+    configEntries: compacted ? [...compactedTopicConfig] : [],
+  }))
+  const existing = new Set(await admin.listTopics())
+  const missing = wanted.filter((t) => !existing.has(t.topic))
+  if (missing.length > 0) {
+    await admin.createTopics({ topics: missing, waitForLeaders: true })
+  }
+  const created = missing.map((t) => t.topic)
+  options.logger.info({ created, existing: wanted.length - created.length }, 'topics bootstrapped')
+  return created
+}
+
+/** Registers every bronze value schema; BACKWARD compatibility is set on first registration. */
+export async function registerBronzeSchemas(
+  codec: AvroCodec,
+  logger: Logger,
+): Promise<Record<string, number>> {
+  const ids: Record<string, number> = {}
+  for (const spec of bronzeTopics) {
+    ids[spec.name] = await codec.register(spec)
+  }
+  logger.info({ ids }, 'schemas registered')
+  return ids
+}

@@ -1,0 +1,22 @@
+/** Everything the lifecycle job knows about one order; every fact is set at most once. */
+export interface OrderLifecycleState {
+  readonly order_id: string
+  readonly customer_id: string | null
+  readonly purchase_at: number | null
+  readonly approved_at: number | null
+  readonly delivered_carrier_at: number | null
+  readonly delivered_customer_at: number | null
+  readonly canceled_at: number | null
+  readonly estimated_delivery_at: number | null
+}
+
+export const emptyOrderState = (orderId: string): OrderLifecycleState => ({
+  order_id: orderId,
+  customer_id: null,
+  purchase_at: null,
+  approved_at: null,
+  delivered_carrier_at: null,
+  delivered_customer_at: null,
+  canceled_at: null,
+  estimated_delivery_at: null,
+})

@@ -1,0 +1,58 @@
+import { PlatformError } from '../../core/errors.ts'
+import type { BronzeTopicId } from '../../schemas/topics.ts'
+import type { InputEvent, Job, TableOutput } from './job.ts'
+
+export interface Rejected<T extends BronzeTopicId> {
+  readonly event: InputEvent<T>
+  readonly error: PlatformError
+}
+
+export interface AppliedBatch<S, T extends BronzeTopicId> {
+  /** Final state per touched key (undefined: delete). */
+  readonly changes: Map<string, S | undefined>
+  readonly outputs: TableOutput[]
+  readonly rejected: Rejected<T>[]
+}
+
+/**
+ * Runs a job's pure step over a batch of events, starting from `states` (which it does
+ * not mutate). Both the Kafka runtime and the in-memory test driver go through here,
+ * so what tests prove is what production runs.
+ */
+export function applyBatch<S, T extends BronzeTopicId>(
+  job: Job<S, T>,
+  states: ReadonlyMap<string, S>,
+  events: readonly InputEvent<T>[],
+): AppliedBatch<S, T> {
+  const changes = new Map<string, S | undefined>()
+  const outputs: TableOutput[] = []
+  const rejected: Rejected<T>[] = []
+  for (const event of events) {
+    const key = job.stateKey(event)
+    const current = changes.has(key) ? changes.get(key) : states.get(key)
+    try {
+      const result = job.process(current, event)
+      changes.set(key, result.state)
+      outputs.push(...result.outputs)
+    } catch (error) {
+      rejected.push({ event, error: asEventError(error, event) })
+    }
+  }
+  return { changes, outputs, rejected }
+}
+
+function asEventError(
+  error: unknown,
+  event: { topic: string; partition: number; offset: string; key: string },
+): PlatformError {
+  if (error instanceof PlatformError) return error
+  return new PlatformError('EVENT_INVALID', 'job step threw on this event', {
+    cause: error,
+    context: {
+      topic: event.topic,
+      partition: event.partition,
+      offset: event.offset,
+      key: event.key,
+    },
+  })
+}

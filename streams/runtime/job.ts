@@ -1,0 +1,40 @@
+import type { BronzeTopicId, BronzeValues } from '../../schemas/topics.ts'
+
+/** One decoded bronze record, discriminated by its catalogue topic id. */
+export type InputEvent<T extends BronzeTopicId = BronzeTopicId> = {
+  [K in T]: {
+    readonly topic: K
+    readonly key: string
+    readonly value: BronzeValues[K]
+    readonly partition: number
+    readonly offset: string
+  }
+}[T]
+
+/** A row for a derived table. `version` orders rows of one identity (ReplacingMergeTree). */
+export interface TableOutput {
+  readonly table: string
+  readonly row: Readonly<Record<string, unknown>>
+}
+
+/** What one step returns: the new state (undefined deletes it) and what to emit. */
+export interface StepResult<S> {
+  readonly state: S | undefined
+  readonly outputs: readonly TableOutput[]
+}
+
+/**
+ * A stream job: pure and deterministic. No clock, no I/O: the runtime owns consuming,
+ * state, emitting and committing, which is what lets replay rebuild tables exactly.
+ */
+export interface Job<S, T extends BronzeTopicId = BronzeTopicId> {
+  readonly name: string
+  /** Bumped whenever the logic changes; recorded with every table generation it builds. */
+  readonly version: string
+  readonly inputs: readonly T[]
+  /** Tables this job writes; the runtime needs a sink for each. */
+  readonly outputs: readonly string[]
+  /** Which state entry an event reads and writes (per order: the order id). */
+  readonly stateKey: (event: InputEvent<T>) => string
+  readonly process: (state: S | undefined, event: InputEvent<T>) => StepResult<S>
+}

@@ -1,0 +1,162 @@
+import type { Redis } from 'ioredis'
+import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
+import { isPlatformError, PlatformError } from '../../core/errors.ts'
+import type { Logger } from '../../core/logger.ts'
+import type { JobMetrics } from '../../core/metrics.ts'
+import type { AvroCodec } from '../../schemas/codec.ts'
+import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
+import type { TableSink } from '../../sinks/table-sink.ts'
+import { applyBatch } from './apply.ts'
+import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
+import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
+import type { InputEvent, Job } from './job.ts'
+import { RedisStateStore } from './state-store.ts'
+
+export interface JobRunnerOptions<S, T extends BronzeTopicId> {
+  readonly job: Job<S, T>
+  readonly kafka: Kafka
+  readonly codec: AvroCodec
+  readonly redis: Redis
+  /** One sink per table the job writes, by stable table name. */
+  readonly sinks: Readonly<Record<string, TableSink>>
+  readonly groupId: string
+  /** Redis key prefix of this job's state and checkpoints (per generation). */
+  readonly stateNamespace: string
+  readonly deadLetterTopic: string
+  readonly logger: Logger
+  readonly metrics: JobMetrics
+}
+
+/**
+ * Runs a pure job against Kafka. For every consumed batch the effects happen in this
+ * order: dead letters, sink inserts, state + applied offset (one Redis transaction),
+ * Kafka offset commit. A crash anywhere replays at most the uncheckpointed batch, whose
+ * rows are versioned so rewriting them is harmless; events at or below the Redis
+ * checkpoint are skipped so state is never applied twice.
+ */
+export class JobRunner<S, T extends BronzeTopicId> {
+  private readonly store: RedisStateStore<S>
+  private readonly logger: Logger
+  private readonly topicIds: Map<string, T>
+  private consumer: Consumer | undefined
+  private producer: Producer | undefined
+
+  constructor(private readonly options: JobRunnerOptions<S, T>) {
+    const missing = options.job.outputs.filter((table) => !options.sinks[table])
+    if (missing.length > 0) {
+      throw new PlatformError('CONFIG_INVALID', `no sink for ${missing.join(', ')}`, {
+        context: { job: options.job.name },
+      })
+    }
+    this.store = new RedisStateStore<S>(options.redis, options.stateNamespace)
+    this.logger = options.logger.child({ component: 'job', job: options.job.name })
+    this.topicIds = new Map(options.job.inputs.map((id) => [topics[id].name, id]))
+  }
+
+  async start(): Promise<void> {
+    const { kafka, groupId, job } = this.options
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+    await this.producer.connect()
+    this.consumer = kafka.consumer({
+      groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      allowAutoTopicCreation: false,
+    })
+    await this.consumer.connect()
+    await this.consumer.subscribe({ topics: [...this.topicIds.keys()], fromBeginning: true })
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.processBatch(payload),
+    })
+    this.logger.info({ groupId, inputs: job.inputs }, 'job started')
+  }
+
+  /** Finishes the batch in flight (which commits), then leaves the group. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect()
+    await this.producer?.disconnect()
+    this.consumer = undefined
+    this.producer = undefined
+    this.logger.info('job stopped')
+  }
+
+  private async processBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
+    const { job, metrics } = this.options
+    const { topic, partition } = batch
+    const topicId = this.topicIds.get(topic)
+    if (topicId === undefined || batch.messages.length === 0) return
+    const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
+    const applied = await this.store.checkpoint(topic, partition)
+    const deadLetters: DeadLetter[] = []
+    const events: InputEvent<T>[] = []
+    for (const message of batch.messages) {
+      if (applied !== undefined && BigInt(message.offset) <= applied) continue
+      const key = message.key?.toString() ?? ''
+      const context = { topic, partition, offset: message.offset, key }
+      try {
+        const value = await this.options.codec.decode(topics[topicId], message.value, context)
+        events.push({
+          topic: topicId,
+          key,
+          value,
+          partition,
+          offset: message.offset,
+        } as InputEvent<T>)
+      } catch (error) {
+        if (!isPlatformError(error) || error.retriable) throw error
+        deadLetters.push({ message, error, source: context })
+      }
+    }
+    const states = await this.store.getMany([...new Set(events.map(job.stateKey))])
+    const result = applyBatch(job, states, events)
+    for (const { event, error } of result.rejected) {
+      const message = batch.messages.find((m) => m.offset === event.offset)
+      if (message)
+        deadLetters.push({ message, error, source: { topic, partition, offset: event.offset } })
+    }
+
+    await publishDeadLetters(this.producerOrThrow(), this.options.deadLetterTopic, deadLetters)
+    for (const letter of deadLetters) {
+      metrics.deadLetters.inc({ job: job.name, code: letter.error.code })
+      this.logger.warn({ err: letter.error.toJSON() }, 'record dead-lettered')
+    }
+    await this.writeSinks(result.outputs)
+    const last = batch.messages[batch.messages.length - 1]!.offset
+    await this.store.commit(result.changes, [{ topic, partition, offset: last }])
+    resolveOffset(last)
+    await this.consumer?.commitOffsets([
+      { topic, partition, offset: (BigInt(last) + 1n).toString() },
+    ])
+    await heartbeat()
+
+    metrics.records.inc({ job: job.name, topic, outcome: 'processed' }, events.length)
+    metrics.records.inc({ job: job.name, topic, outcome: 'dead_lettered' }, deadLetters.length)
+    const latest = events.reduce(
+      (max, e) => Math.max(max, (e.value as { event_time?: number }).event_time ?? 0),
+      0,
+    )
+    if (latest > 0) metrics.eventTime.set({ job: job.name, partition }, latest / 1000)
+    endTimer()
+  }
+
+  private async writeSinks(
+    outputs: ReadonlyArray<{ table: string; row: Record<string, unknown> }>,
+  ) {
+    const byTable = new Map<string, Array<Record<string, unknown>>>()
+    for (const { table, row } of outputs) {
+      const rows = byTable.get(table) ?? []
+      rows.push(row)
+      byTable.set(table, rows)
+    }
+    for (const [table, rows] of byTable) {
+      await this.options.sinks[table]!.write(rows)
+      this.options.metrics.sinkRows.inc({ table }, rows.length)
+    }
+  }
+
+  private producerOrThrow(): Producer {
+    if (!this.producer) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
+    return this.producer
+  }
+}

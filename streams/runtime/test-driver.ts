@@ -1,0 +1,48 @@
+import { type BronzeTopicId, type BronzeValues, topics } from '../../schemas/topics.ts'
+import { applyBatch, type Rejected } from './apply.ts'
+import type { InputEvent, Job, TableOutput } from './job.ts'
+
+/**
+ * Drives a job in memory, no broker: pipe events in, read outputs and state.
+ * Offsets are counted per topic and partition as Kafka would.
+ */
+export class JobTestDriver<S, T extends BronzeTopicId> {
+  private readonly states = new Map<string, S>()
+  private readonly offsets = new Map<string, number>()
+  readonly outputs: TableOutput[] = []
+  readonly rejected: Rejected<T>[] = []
+
+  constructor(private readonly job: Job<S, T>) {}
+
+  pipe<K extends T>(topic: K, value: BronzeValues[K], partition = 0): this {
+    const slot = `${topic}:${partition}`
+    const offset = this.offsets.get(slot) ?? 0
+    this.offsets.set(slot, offset + 1)
+    const key = (topics[topic].key as (v: BronzeValues[K]) => string)(value)
+    const event = { topic, key, value, partition, offset: String(offset) } as InputEvent<T>
+    const result = applyBatch(this.job, this.states, [event])
+    for (const [k, state] of result.changes) {
+      if (state === undefined) this.states.delete(k)
+      else this.states.set(k, state)
+    }
+    this.outputs.push(...result.outputs)
+    this.rejected.push(...result.rejected)
+    return this
+  }
+
+  state(key: string): S | undefined {
+    return this.states.get(key)
+  }
+
+  /** Rows of `table` as a converged reader sees them: the highest version per identity. */
+  table(table: string, identity: (row: Readonly<Record<string, unknown>>) => string) {
+    const latest = new Map<string, Readonly<Record<string, unknown>>>()
+    for (const output of this.outputs) {
+      if (output.table !== table) continue
+      const id = identity(output.row)
+      const seen = latest.get(id)
+      if (!seen || Number(output.row.version) >= Number(seen.version)) latest.set(id, output.row)
+    }
+    return [...latest.values()]
+  }
+}
