@@ -1,0 +1,34 @@
+import fc from 'fast-check'
+
+/** Seeded PRNG (mulberry32) so statistical streams are reproducible. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface Add {
+  readonly key: string
+  readonly count: number
+}
+
+/** Streams over a small key space, so keys repeat and collide in narrow sketches. */
+export const addsArb = (maxLength = 200): fc.Arbitrary<Add[]> =>
+  fc.array(
+    fc.record({
+      key: fc.oneof(fc.constantFrom('A', 'B', 'C', 'é', '日本', '🛒'), fc.string({ maxLength: 6 })),
+      count: fc.integer({ min: 1, max: 50 }),
+    }),
+    { maxLength },
+  )
+
+/** Exact counts of a stream, the ground truth the sketch is checked against. */
+export function exactCounts(adds: readonly Add[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const { key, count } of adds) counts.set(key, (counts.get(key) ?? 0) + count)
+  return counts
+}
