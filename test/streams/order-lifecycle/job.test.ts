@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { isPlatformError } from '../../../core/errors.ts'
+import type { EstimatedDeliveryDate, OrderStatus } from '../../../schemas/types.generated.ts'
+import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state.ts'
+import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+
+const DAY = 86_400_000
+const HOUR = 3_600_000
+const t0 = Date.UTC(2018, 2, 1, 10)
+
+const status = (order_id: string, s: string, at: number): OrderStatus => ({
+  order_id,
+  customer_id: `c-${order_id}`,
+  status: s,
+  event_time: at,
+  ingest_time: at + 60,
+})
+const promised = (order_id: string, date: number): EstimatedDeliveryDate => ({
+  order_id,
+  estimated_delivery_date: date,
+  event_time: t0 + HOUR,
+  ingest_time: t0 + HOUR + 60,
+})
+
+type Driver = JobTestDriver<OrderLifecycleState, 'orderStatus' | 'estimatedDeliveryDate'>
+type Step = (d: Driver) => void
+const lateOrder: Step[] = [
+  (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),
+  (d) => d.pipe('orderStatus', status('o1', 'approved', t0 + 2 * HOUR)),
+  (d) => d.pipe('estimatedDeliveryDate', promised('o1', Date.UTC(2018, 2, 10))),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_carrier', t0 + 2 * DAY)),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_customer', Date.UTC(2018, 2, 13, 18))),
+]
+
+function run(steps: Step[]) {
+  const driver: Driver = new JobTestDriver(orderLifecycleJob)
+  for (const step of steps) step(driver)
+  return driver
+}
+
+const finalRow = (driver: Driver) =>
+  driver.table(FACT_ORDER_LEAD_DAYS, (row) => String(row.order_id))
+
+describe('order-lifecycle job', () => {
+  test('computes stage lead days and whole calendar days late', () => {
+    const [row] = finalRow(run(lateOrder))
+    assert.ok(row)
+    assert.equal(row.status, 'delivered_customer')
+    assert.equal(row.approve_lead_days, 2 / 24)
+    assert.equal(row.carrier_lead_days, (2 * DAY - 2 * HOUR) / DAY)
+    assert.equal(row.delay_days, 3)
+    assert.equal(row.is_late, true)
+    assert.equal(row.version, 6)
+  })
+
+  test('delivery on the promised day, at any hour, is on time', () => {
+    const driver = run([
+      (d) => d.pipe('estimatedDeliveryDate', promised('o2', Date.UTC(2018, 2, 10))),
+      (d) => d.pipe('orderStatus', status('o2', 'delivered_customer', Date.UTC(2018, 2, 10, 23))),
+    ])
+    const [row] = finalRow(driver)
+    assert.equal(row?.delay_days, 0)
+    assert.equal(row?.is_late, false)
+  })
+
+  test('any arrival order, and duplicates, converge on the same row', () => {
+    const inOrder = finalRow(run(lateOrder))
+    const reversed = finalRow(run([...lateOrder].reverse()))
+    const shuffled = finalRow(run([lateOrder[3]!, lateOrder[0]!, lateOrder[4]!, lateOrder[2]!, lateOrder[1]!, lateOrder[4]!]))
+    assert.deepEqual(reversed, inOrder)
+    assert.deepEqual(shuffled, inOrder)
+  })
+
+  test('a repeated event emits nothing new', () => {
+    const driver = run(lateOrder)
+    const before = driver.outputs.length
+    lateOrder[1]!(driver)
+    assert.equal(driver.outputs.length, before)
+  })
+
+  test('an unknown status is rejected with its reason, and the order goes on', () => {
+    const driver = run([
+      (d) => d.pipe('orderStatus', status('o3', 'teleported', t0)),
+      (d) => d.pipe('orderStatus', status('o3', 'purchase', t0)),
+    ])
+    assert.equal(driver.rejected.length, 1)
+    assert.ok(isPlatformError(driver.rejected[0]?.error, 'EVENT_INVALID'))
+    assert.match(driver.rejected[0]!.error.message, /teleported/)
+    assert.equal(finalRow(driver)[0]?.status, 'purchase')
+  })
+})
