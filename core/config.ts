@@ -12,6 +12,8 @@ export interface PlatformConfig {
   readonly clickhouseUrl: string | undefined
   readonly clickhousePath: string
   readonly topicPartitions: number
+  /** Prepended to every bronze topic name; empty in production, unique per test run. */
+  readonly topicPrefix: string
   readonly httpPort: number
   readonly logLevel: string
   /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
@@ -33,6 +35,7 @@ export const configVariables = {
   },
   CLICKHOUSE_PATH: { default: 'var/chdb', doc: 'Data directory of the embedded chDB engine' },
   TOPIC_PARTITIONS: { default: '3', doc: 'Partitions of each bronze topic at bootstrap' },
+  TOPIC_PREFIX: { default: '', doc: 'Prefix of every bronze topic name (isolates runs)' },
   HTTP_PORT: { default: '4000', doc: 'Port of GraphQL (/graphql), /metrics and /health' },
   LOG_LEVEL: { default: 'info', doc: 'pino log level' },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
@@ -77,6 +80,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     clickhouseUrl: read('CLICKHOUSE_URL'),
     clickhousePath: required('CLICKHOUSE_PATH'),
     topicPartitions: positiveInt('TOPIC_PARTITIONS'),
+    topicPrefix: read('TOPIC_PREFIX') ?? '',
     httpPort: positiveInt('HTTP_PORT'),
     logLevel: required('LOG_LEVEL'),
     namespace: required('KAPPA_NAMESPACE'),

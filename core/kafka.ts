@@ -44,12 +44,14 @@ export function createKafka(options: KafkaOptions): Kafka {
  * order-scoped topics) with Kafka's own murmur2 hash, so a Java producer keyed by
  * order_id would agree. Records of other topics fall back to the whole key.
  */
-export const orderPartitioner: ICustomPartitioner = () => {
-  const murmur2 = Partitioners.DefaultPartitioner()
-  return ({ topic, partitionMetadata, message }) => {
-    const spec = topicSpecByName(topic)
-    const key = message.key === null || message.key === undefined ? null : message.key.toString()
-    const partitionKey = spec && key !== null ? spec.partitionKey(key) : key
-    return murmur2({ topic, partitionMetadata, message: { ...message, key: partitionKey } })
+export const orderPartitioner =
+  (topicPrefix: string): ICustomPartitioner =>
+  () => {
+    const murmur2 = Partitioners.DefaultPartitioner()
+    return ({ topic, partitionMetadata, message }) => {
+      const spec = topicSpecByName(topic, topicPrefix)
+      const key = message.key === null || message.key === undefined ? null : message.key.toString()
+      const partitionKey = spec && key !== null ? spec.partitionKey(key) : key
+      return murmur2({ topic, partitionMetadata, message: { ...message, key: partitionKey } })
+    }
   }
-}

@@ -5,6 +5,8 @@ import { bronzeTopics } from '../schemas/topics.ts'
 
 export interface TopicBootstrapOptions {
   readonly partitions: number
+  /** Prefix of every bronze topic name (empty in production). */
+  readonly topicPrefix: string
   readonly replicationFactor?: number
   /** Extra topics to create besides the bronze ones (silver outputs, dead-letter topics). */
   readonly extraTopics?: ReadonlyArray<{ name: string; compacted: boolean }>
@@ -20,7 +22,10 @@ export async function bootstrapTopics(
   options: TopicBootstrapOptions,
 ): Promise<string[]> {
   const wanted: ITopicConfig[] = [
-    ...bronzeTopics.map((spec) => ({ topic: spec.name, compacted: true })),
+    ...bronzeTopics.map((spec) => ({
+      topic: `${options.topicPrefix}${spec.name}`,
+      compacted: true,
+    })),
     ...(options.extraTopics ?? []).map((t) => ({ topic: t.name, compacted: t.compacted })),
   ].map(({ topic, compacted }) => ({
     topic,
@@ -41,11 +46,13 @@ export async function bootstrapTopics(
 /** Registers every bronze value schema; BACKWARD compatibility is set on first registration. */
 export async function registerBronzeSchemas(
   codec: AvroCodec,
+  topicPrefix: string,
   logger: Logger,
 ): Promise<Record<string, number>> {
   const ids: Record<string, number> = {}
   for (const spec of bronzeTopics) {
-    ids[spec.name] = await codec.register(spec)
+    const name = `${topicPrefix}${spec.name}`
+    ids[name] = await codec.register({ name, schema: spec.schema })
   }
   logger.info({ ids }, 'schemas registered')
   return ids

@@ -115,8 +115,16 @@ export interface BronzeValues {
 
 export const bronzeTopics: ReadonlyArray<TopicSpec<never>> = Object.values(topics)
 
-export function topicSpecByName(name: string): TopicSpec<never> | undefined {
-  return bronzeTopics.find((spec) => spec.name === name)
+/**
+ * Topic names carry an optional prefix (empty in production) so concurrent test runs
+ * and side-by-side deployments never read each other's records.
+ */
+export function topicName(id: BronzeTopicId, prefix: string): string {
+  return `${prefix}${topics[id].name}`
+}
+
+export function topicSpecByName(name: string, prefix: string): TopicSpec<never> | undefined {
+  return bronzeTopics.find((spec) => `${prefix}${spec.name}` === name)
 }
 
 /** TopicNameStrategy: the value schema of topic T is registered under `T-value`. */

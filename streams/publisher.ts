@@ -1,7 +1,7 @@
 import type { Kafka, Message, Producer } from 'kafkajs'
 import { orderPartitioner } from '../core/kafka.ts'
 import type { AvroCodec } from '../schemas/codec.ts'
-import { type BronzeTopicId, type BronzeValues, topics } from '../schemas/topics.ts'
+import { type BronzeTopicId, type BronzeValues, topicName, topics } from '../schemas/topics.ts'
 
 export interface BronzeRecord<K extends BronzeTopicId = BronzeTopicId> {
   readonly topic: K
@@ -19,11 +19,12 @@ export class BronzePublisher {
   constructor(
     kafka: Kafka,
     private readonly codec: AvroCodec,
+    private readonly topicPrefix: string,
   ) {
     this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: orderPartitioner,
+      createPartitioner: orderPartitioner(topicPrefix),
       allowAutoTopicCreation: false,
     })
   }
@@ -41,10 +42,14 @@ export class BronzePublisher {
     const byTopic = new Map<string, Message[]>()
     for (const record of records) {
       const spec = topics[record.topic]
+      const name = topicName(record.topic, this.topicPrefix)
       const key = (spec.key as (v: BronzeValues[typeof record.topic]) => string)(record.value)
-      const messages = byTopic.get(spec.name) ?? []
-      messages.push({ key, value: await this.codec.encode(spec, record.value) })
-      byTopic.set(spec.name, messages)
+      const messages = byTopic.get(name) ?? []
+      messages.push({
+        key,
+        value: await this.codec.encode({ name, schema: spec.schema }, record.value),
+      })
+      byTopic.set(name, messages)
     }
     if (byTopic.size === 0) return
     await this.producer.sendBatch({

@@ -36,6 +36,7 @@ export async function startJobs(
       redis: platform.redis,
       sinks,
       groupId: `${config.namespace}.${job.name}.g${generation}`,
+      topicPrefix: config.topicPrefix,
       stateNamespace: `${config.namespace}:${job.name}:g${generation}`,
       deadLetterTopic: deadLetterTopic(config.namespace, job.name),
       logger,

@@ -4,7 +4,7 @@ import { isPlatformError, PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
-import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
+import { type BronzeTopicId, topicName, topics } from '../../schemas/topics.ts'
 import type { TableSink } from '../../sinks/table-sink.ts'
 import { applyBatch } from './apply.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
@@ -20,6 +20,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
   /** One sink per table the job writes, by stable table name. */
   readonly sinks: Readonly<Record<string, TableSink>>
   readonly groupId: string
+  /** Prefix of the bronze topic names (empty in production). */
+  readonly topicPrefix: string
   /** Redis key prefix of this job's state and checkpoints (per generation). */
   readonly stateNamespace: string
   readonly deadLetterTopic: string
@@ -50,7 +52,9 @@ export class JobRunner<S, T extends BronzeTopicId> {
     }
     this.store = new RedisStateStore<S>(options.redis, options.stateNamespace)
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
-    this.topicIds = new Map(options.job.inputs.map((id) => [topics[id].name, id]))
+    this.topicIds = new Map(
+      options.job.inputs.map((id) => [topicName(id, options.topicPrefix), id]),
+    )
   }
 
   async start(): Promise<void> {
@@ -95,7 +99,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
       const key = message.key?.toString() ?? ''
       const context = { topic, partition, offset: message.offset, key }
       try {
-        const value = await this.options.codec.decode(topics[topicId], message.value, context)
+        const value = await this.options.codec.decode(
+          { name: topic, schema: topics[topicId].schema },
+          message.value,
+          context,
+        )
         events.push({
           topic: topicId,
           key,

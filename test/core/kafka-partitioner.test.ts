@@ -13,7 +13,7 @@ const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({
 }))
 
 const partitionOf = (topic: string, key: string) =>
-  orderPartitioner()({ topic, partitionMetadata, message: { key, value: null } })
+  orderPartitioner('')()({ topic, partitionMetadata, message: { key, value: null } })
 
 test('every order-scoped key of one order maps to the same partition, across topics', () => {
   for (let i = 0; i < 200; i++) {

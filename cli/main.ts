@@ -1,0 +1,136 @@
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command } from 'commander'
+import { createApi } from '../api/yoga.ts'
+import { startHttpServer } from '../core/http.ts'
+import { createPlatform, type Platform } from '../core/platform.ts'
+import { demoOrderRecords } from '../ops/demo/orders.ts'
+import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
+import { jobCatalogue } from '../streams/jobs.ts'
+import { BronzePublisher } from '../streams/publisher.ts'
+import { startJobs } from '../streams/start-jobs.ts'
+import { type CliContext, createCliContext } from './context.ts'
+import { onShutdown } from './lifecycle.ts'
+import { bootstrap, installArtifacts } from './services.ts'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const program = new Command('kappa').description(
+  'Kappa-architecture order analytics: Kafka → stream jobs → ClickHouse → GraphQL',
+)
+
+function stackOptions(ctx: CliContext) {
+  return { root: ctx.root, logger: ctx.logger, redisUrl: ctx.config.redisUrl }
+}
+
+const stack = program.command('stack').description('The local-process stack (no Docker needed)')
+stack
+  .command('up')
+  .description('Install artifacts if missing, start Kafka, the schema registry and Redis')
+  .action(async () => {
+    const ctx = createCliContext(root)
+    installArtifacts(root)
+    const addresses = await startLocalStack(stackOptions(ctx))
+    console.log(JSON.stringify(addresses, null, 2))
+  })
+stack
+  .command('down')
+  .description('Stop the processes `stack up` started')
+  .action(async () => {
+    await stopLocalStack(stackOptions(createCliContext(root)))
+  })
+stack
+  .command('status')
+  .description('Show which services run, their pids, addresses and logs')
+  .action(async () => {
+    console.table(await localStackStatus(stackOptions(createCliContext(root))))
+  })
+
+program
+  .command('topics')
+  .description('Create bronze and dead-letter topics and register the Avro schemas')
+  .action(async () => {
+    const ctx = createCliContext(root)
+    const platform = createPlatform(ctx.config, ctx.logger, 'kappa-topics')
+    await bootstrap(platform)
+    await platform.close()
+  })
+
+function resolveJobs(names: string[]) {
+  const unknown = names.filter((name) => !jobCatalogue[name])
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown job(s): ${unknown.join(', ')}; known: ${Object.keys(jobCatalogue).join(', ')}`,
+    )
+  }
+  return (names.length > 0 ? names : Object.keys(jobCatalogue)).map((name) => jobCatalogue[name]!)
+}
+
+/** Jobs plus the HTTP server (GraphQL when `withApi`, always /metrics and /health). */
+async function serve(platform: Platform, jobNames: string[] | null, withApi: boolean) {
+  const runners = jobNames === null ? [] : await startJobs(platform, resolveJobs(jobNames))
+  const yoga = withApi
+    ? createApi({ clickhouse: platform.clickhouse, logger: platform.logger })
+    : undefined
+  const server = await startHttpServer({
+    port: platform.config.httpPort,
+    host: '0.0.0.0',
+    metrics: platform.metrics,
+    logger: platform.logger,
+    ...(yoga ? { app: yoga } : {}),
+    health: {
+      clickhouse: async () => ({ ok: await platform.clickhouse.ping().then((r) => r.success) }),
+      redis: async () => ({ ok: (await platform.redis.ping()) === 'PONG' }),
+    },
+  })
+  onShutdown(platform.logger, async () => {
+    for (const runner of runners) await runner.stop()
+    server.close()
+    await platform.close()
+  })
+}
+
+program
+  .command('run')
+  .argument('[jobs...]', 'jobs to run (default: all)')
+  .description(`Run stream jobs in this process; known: ${Object.keys(jobCatalogue).join(', ')}`)
+  .option('--api', 'also serve GraphQL on /graphql')
+  .action(async (jobs: string[], options: { api?: boolean }) => {
+    const ctx = createCliContext(root)
+    await serve(createPlatform(ctx.config, ctx.logger, 'kappa-run'), jobs, options.api ?? false)
+  })
+
+program
+  .command('serve')
+  .description('Serve the GraphQL API (/graphql), /metrics and /health')
+  .action(async () => {
+    const ctx = createCliContext(root)
+    await serve(createPlatform(ctx.config, ctx.logger, 'kappa-api'), null, true)
+  })
+
+program
+  .command('demo')
+  .description(
+    'Everything on one machine: start the local stack, bootstrap, publish demo orders, run all jobs and the API (embedded ClickHouse)',
+  )
+  .option('--orders <n>', 'demo orders to publish', '200')
+  .action(async (options: { orders: string }) => {
+    const ctx = createCliContext(root)
+    if (!process.env.KAFKA_BROKERS) {
+      installArtifacts(root)
+      await startLocalStack(stackOptions(ctx))
+    }
+    const platform = createPlatform(ctx.config, ctx.logger, 'kappa-demo')
+    await bootstrap(platform)
+    const publisher = new BronzePublisher(platform.kafka, platform.codec, ctx.config.topicPrefix)
+    await publisher.connect()
+    await publisher.publish(demoOrderRecords(Number(options.orders)))
+    await publisher.disconnect()
+    await serve(platform, [], true)
+    const url = `http://127.0.0.1:${ctx.config.httpPort}`
+    ctx.logger.info(
+      { graphql: `${url}/graphql`, metrics: `${url}/metrics`, health: `${url}/health` },
+      'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId delayDays } } } }',
+    )
+  })
+
+await program.parseAsync(process.argv)
