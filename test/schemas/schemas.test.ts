@@ -15,14 +15,15 @@ test('the committed TypeScript types are generated from the current .avsc files'
 })
 
 test('every bronze topic has a valid Avro schema; optional fields are ["null", T] with a null default', () => {
-  assert.deepEqual(
-    bronzeTopics.map((t) => t.schema).sort(),
-    listAvroSchemaNames(),
-  )
+  assert.deepEqual(bronzeTopics.map((t) => t.schema).sort(), listAvroSchemaNames())
   for (const name of listAvroSchemaNames()) {
     const schema = readAvroSchema(name)
     avro.Type.forSchema(schema as never)
-    for (const field of schema.fields as Array<{ name: string; type: unknown; default?: unknown }>) {
+    for (const field of schema.fields as Array<{
+      name: string
+      type: unknown
+      default?: unknown
+    }>) {
       if (Array.isArray(field.type)) {
         assert.equal(field.type[0], 'null', `${name}.${field.name}: null first in the union`)
         assert.equal(field.default, null, `${name}.${field.name}: default null`)

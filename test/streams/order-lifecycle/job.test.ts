@@ -68,7 +68,16 @@ describe('order-lifecycle job', () => {
   test('any arrival order, and duplicates, converge on the same row', () => {
     const inOrder = finalRow(run(lateOrder))
     const reversed = finalRow(run([...lateOrder].reverse()))
-    const shuffled = finalRow(run([lateOrder[3]!, lateOrder[0]!, lateOrder[4]!, lateOrder[2]!, lateOrder[1]!, lateOrder[4]!]))
+    const shuffled = finalRow(
+      run([
+        lateOrder[3]!,
+        lateOrder[0]!,
+        lateOrder[4]!,
+        lateOrder[2]!,
+        lateOrder[1]!,
+        lateOrder[4]!,
+      ]),
+    )
     assert.deepEqual(reversed, inOrder)
     assert.deepEqual(shuffled, inOrder)
   })

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { topicName } from '../../../schemas/topics.ts'
+import { jobCatalogue } from '../../../streams/jobs.ts'
+import { BronzePublisher } from '../../../streams/publisher.ts'
+import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
+import { startJobs } from '../../../streams/start-jobs.ts'
+import { readAll } from '../../support/kafka.ts'
+import { createTestPlatform, eventually } from '../../support/platform.ts'
+
+test('undecodable records are dead-lettered with the reason in headers; the job goes on', async (t) => {
+  const platform = await createTestPlatform(t, { partitions: 1 })
+  const topic = topicName('orderStatus', platform.config.topicPrefix)
+  const producer = platform.kafka.producer()
+  await producer.connect()
+  t.after(() => producer.disconnect())
+  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
+  await publisher.connect()
+  t.after(() => publisher.disconnect())
+
+  const at = Date.UTC(2018, 1, 1)
+  const good = (order_id: string) => ({
+    topic: 'orderStatus' as const,
+    value: { order_id, customer_id: 'c', status: 'purchase', event_time: at, ingest_time: at },
+  })
+  const unknownId = Buffer.concat([
+    Buffer.from([0]),
+    Buffer.from([0x7f, 0xff, 0xff, 0xf0]),
+    Buffer.from('xx'),
+  ])
+  await publisher.publish([good('before')])
+  await producer.send({
+    topic,
+    messages: [
+      { key: 'not-avro:purchase', value: Buffer.from('{"order_id":"json, not avro"}') },
+      { key: 'unknown-id:purchase', value: unknownId },
+    ],
+  })
+  await publisher.publish([
+    good('after'),
+    { ...good('weird'), value: { ...good('weird').value, status: 'teleported' } },
+  ])
+
+  const runners = await startJobs(platform, [jobCatalogue['order-lifecycle']!])
+  t.after(async () => {
+    for (const runner of runners) await runner.stop()
+  })
+
+  const letters = await readAll(
+    platform.kafka,
+    [deadLetterTopic(platform.config.namespace, 'order-lifecycle')],
+    (r) => r.length >= 3,
+  )
+  const byKey = new Map(letters.map((l) => [l.message.key?.toString(), l.message]))
+  const header = (key: string, name: string) => byKey.get(key)?.headers?.[name]?.toString()
+  assert.equal(header('not-avro:purchase', 'dlq.error.code'), 'DECODE_FAILED')
+  assert.equal(header('unknown-id:purchase', 'dlq.error.code'), 'SCHEMA_UNKNOWN')
+  assert.equal(header('weird:teleported', 'dlq.error.code'), 'EVENT_INVALID')
+  assert.match(header('weird:teleported', 'dlq.error.message') ?? '', /teleported/)
+  assert.equal(header('not-avro:purchase', 'dlq.source.topic'), topic)
+  assert.deepEqual(
+    byKey.get('not-avro:purchase')?.value,
+    Buffer.from('{"order_id":"json, not avro"}'),
+  )
+
+  // Good records on both sides of the poison ones were processed.
+  const orders = await eventually(
+    async () => {
+      const result = await platform.clickhouse.query({
+        query: 'SELECT order_id FROM fact_order_lead_days ORDER BY order_id',
+        format: 'JSONEachRow',
+      })
+      const rows = await result.json<{ order_id: string }>()
+      return rows.length === 2 ? rows.map((r) => r.order_id) : undefined
+    },
+    { what: 'good records in ClickHouse' },
+  )
+  assert.deepEqual(orders, ['after', 'before'])
+
+  const metrics = await platform.metrics.getSingleMetricAsString('kappa_job_dead_letters_total')
+  assert.match(metrics, /code="DECODE_FAILED"\} 1/)
+  assert.match(metrics, /code="SCHEMA_UNKNOWN"\} 1/)
+})
