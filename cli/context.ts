@@ -1,4 +1,4 @@
-import { type PlatformConfig, loadConfig } from '../core/config.ts'
+import { loadConfig, type PlatformConfig } from '../core/config.ts'
 import { createLogger, type Logger } from '../core/logger.ts'
 
 /** Reads the environment exactly once for the whole CLI process. */
