@@ -36,7 +36,7 @@ test('values are Confluent wire format: magic byte 0, then a schema id the regis
     bytes,
     {},
   )
-  assert.deepEqual(decoded, value)
+  assert.deepEqual({ ...decoded }, value)
 })
 
 test('the registry refuses an incompatible schema change and accepts a compatible one', async (t) => {
