@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis'
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
+import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
 import { isPlatformError, PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
@@ -35,13 +35,23 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
  * Kafka offset commit. A crash anywhere replays at most the uncheckpointed batch, whose
  * rows are versioned so rewriting them is harmless; events at or below the Redis
  * checkpoint are skipped so state is never applied twice.
+ *
+ * The Redis checkpoint, not the group's committed offset, is the truth about progress:
+ * a partition without one is read from the start of its log, and when Redis loses the
+ * state mid-run every partition is rewound, so state is rebuilt from the log.
  */
 export class JobRunner<S, T extends BronzeTopicId> {
-  private readonly store: RedisStateStore<S>
   private readonly logger: Logger
   private readonly topicIds: Map<string, T>
+  private store: RedisStateStore<S> | undefined
+  private redis: Redis | undefined
   private consumer: Consumer | undefined
   private producer: Producer | undefined
+  private admin: Admin | undefined
+  /** Partitions this process has consumed, as `topic:partition`. */
+  private readonly seen = new Map<string, { topic: string; partition: number }>()
+  /** Partitions rewound to their log start and not yet checkpointed since. */
+  private readonly rebuilding = new Set<string>()
 
   constructor(private readonly options: JobRunnerOptions<S, T>) {
     const missing = options.job.outputs.filter((table) => !options.sinks[table])
@@ -50,7 +60,6 @@ export class JobRunner<S, T extends BronzeTopicId> {
         context: { job: options.job.name },
       })
     }
-    this.store = new RedisStateStore<S>(options.redis, options.stateNamespace)
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
     this.topicIds = new Map(
       options.job.inputs.map((id) => [topicName(id, options.topicPrefix), id]),
@@ -59,6 +68,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
 
   async start(): Promise<void> {
     const { kafka, groupId, job } = this.options
+    this.redis = this.options.redis.duplicate()
+    this.store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
+    await this.store.openEpoch()
+    this.admin = kafka.admin()
+    await this.admin.connect()
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await this.producer.connect()
     this.consumer = kafka.consumer({
@@ -80,8 +94,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
   async stop(): Promise<void> {
     await this.consumer?.disconnect()
     await this.producer?.disconnect()
+    await this.admin?.disconnect()
+    this.redis?.disconnect()
     this.consumer = undefined
     this.producer = undefined
+    this.admin = undefined
     this.logger.info('job stopped')
   }
 
@@ -90,8 +107,15 @@ export class JobRunner<S, T extends BronzeTopicId> {
     const { topic, partition } = batch
     const topicId = this.topicIds.get(topic)
     if (topicId === undefined || batch.messages.length === 0) return
+    const store = this.storeOrThrow()
+    const slot = `${topic}:${partition}`
+    this.seen.set(slot, { topic, partition })
+    const applied = await store.checkpoint(topic, partition)
+    if (applied === undefined && !this.rebuilding.has(slot)) {
+      await this.rewind([{ topic, partition }], 'no checkpoint: reading the log from its start')
+      return
+    }
     const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
-    const applied = await this.store.checkpoint(topic, partition)
     const deadLetters: DeadLetter[] = []
     const events: InputEvent<T>[] = []
     for (const message of batch.messages) {
@@ -116,7 +140,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
         deadLetters.push({ message, error, source: context })
       }
     }
-    const states = await this.store.getMany([...new Set(events.map(job.stateKey))])
+    const states = await store.getMany([...new Set(events.map(job.stateKey))])
     const result = applyBatch(job, states, events)
     for (const { event, error } of result.rejected) {
       const message = batch.messages.find((m) => m.offset === event.offset)
@@ -131,7 +155,13 @@ export class JobRunner<S, T extends BronzeTopicId> {
     }
     await this.writeSinks(result.outputs)
     const last = batch.messages[batch.messages.length - 1]!.offset
-    await this.store.commit(result.changes, [{ topic, partition, offset: last }])
+    if (!(await store.commit(result.changes, [{ topic, partition, offset: last }]))) {
+      endTimer()
+      await store.openEpoch()
+      await this.rewind([...this.seen.values()], 'state lost in Redis: rebuilding from the log')
+      return
+    }
+    this.rebuilding.delete(slot)
     resolveOffset(last)
     await this.consumer?.commitOffsets([
       { topic, partition, offset: (BigInt(last) + 1n).toString() },
@@ -161,6 +191,27 @@ export class JobRunner<S, T extends BronzeTopicId> {
       await this.options.sinks[table]!.write(rows)
       this.options.metrics.sinkRows.inc({ table }, rows.length)
     }
+  }
+
+  /** Seeks partitions back to their log start; their next batches rebuild the state. */
+  private async rewind(
+    partitions: ReadonlyArray<{ topic: string; partition: number }>,
+    reason: string,
+  ): Promise<void> {
+    const admin = this.admin
+    if (!admin || !this.consumer) return
+    for (const { topic, partition } of partitions) {
+      const offsets = await admin.fetchTopicOffsets(topic)
+      const low = offsets.find((o) => o.partition === partition)?.low ?? '0'
+      this.consumer.seek({ topic, partition, offset: low })
+      this.rebuilding.add(`${topic}:${partition}`)
+    }
+    this.logger.warn({ partitions, reason }, 'rewinding to rebuild state')
+  }
+
+  private storeOrThrow(): RedisStateStore<S> {
+    if (!this.store) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
+    return this.store
   }
 
   private producerOrThrow(): Producer {

@@ -1,19 +1,25 @@
 import type { Redis } from 'ioredis'
 
+export interface CheckpointedOffset {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: string
+}
+
 /**
  * Per-key job state in Redis, written together with the consumed offsets in one
  * MULTI/EXEC: state and "applied up to" can never disagree, whatever crashes.
+ *
+ * An epoch key, WATCHed around every commit, tells whether Redis lost the state
+ * (FLUSHALL, a restart without persistence): then the commit aborts and the caller
+ * rebuilds from the log instead of writing on top of a hole.
  */
 export class RedisStateStore<S> {
-  private readonly prefix: string
-
-  /** `namespace` isolates generations and test runs, e.g. `kappa:order-lifecycle:g1`. */
+  /** `redis` must be this store's own connection: WATCH is per connection. */
   constructor(
     private readonly redis: Redis,
-    namespace: string,
-  ) {
-    this.prefix = namespace
-  }
+    private readonly prefix: string,
+  ) {}
 
   private stateKey(key: string): string {
     return `${this.prefix}:state:${key}`
@@ -21,6 +27,15 @@ export class RedisStateStore<S> {
 
   private get checkpointKey(): string {
     return `${this.prefix}:checkpoint`
+  }
+
+  private get epochKey(): string {
+    return `${this.prefix}:epoch`
+  }
+
+  /** Marks the state as present; true when it was missing (fresh start or lost). */
+  async openEpoch(): Promise<boolean> {
+    return (await this.redis.set(this.epochKey, '1', 'NX')) === 'OK'
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, S>> {
@@ -40,10 +55,16 @@ export class RedisStateStore<S> {
     return raw === null ? undefined : BigInt(raw)
   }
 
+  /** Writes state changes and offsets atomically; false when the state was lost meanwhile. */
   async commit(
     changes: ReadonlyMap<string, S | undefined>,
-    offsets: ReadonlyArray<{ topic: string; partition: number; offset: string }>,
-  ): Promise<void> {
+    offsets: readonly CheckpointedOffset[],
+  ): Promise<boolean> {
+    await this.redis.watch(this.epochKey)
+    if ((await this.redis.exists(this.epochKey)) === 0) {
+      await this.redis.unwatch()
+      return false
+    }
     const tx = this.redis.multi()
     for (const [key, state] of changes) {
       if (state === undefined) tx.del(this.stateKey(key))
@@ -51,9 +72,9 @@ export class RedisStateStore<S> {
     }
     for (const o of offsets) tx.hset(this.checkpointKey, `${o.topic}:${o.partition}`, o.offset)
     const results = await tx.exec()
-    const failed = results?.find(([error]) => error !== null)
-    if (!results || failed) {
-      throw failed?.[0] ?? new Error('redis transaction aborted')
-    }
+    if (results === null) return false
+    const failed = results.find(([error]) => error !== null)
+    if (failed) throw failed[0]
+    return true
   }
 }
