@@ -1,13 +1,26 @@
 /**
  * `npm run bench [names…]`: runs benchmarks and prints their figures. Nothing here
  * asserts on time; each bench reports ratios against a baseline measured in the same run.
+ * Benches that need services get the same stack as the tests (environment, Testcontainers
+ * or local processes).
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../core/config.ts'
+import { silentLogger } from '../core/logger.ts'
+import { createPlatform, type Platform } from '../core/platform.ts'
+import { getTestStack } from '../test/support/stack.ts'
+import { benchGenerate, benchSimulate } from './data.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
 
-type Bench = (print: (line: string) => void) => Promise<void>
+type Print = (line: string) => void
+type Bench = (print: Print, services: () => Promise<Platform>) => Promise<void>
 
 const benches: Record<string, Bench> = {
-  'sketch-accuracy': runSketchAccuracyBench,
+  'sketch-accuracy': (print) => runSketchAccuracyBench(print),
+  generate: (print) => benchGenerate(print),
+  simulate: async (print, services) => benchSimulate(print, await services()),
 }
 
 const wanted = process.argv.slice(2)
@@ -18,10 +31,38 @@ if (unknown.length > 0) {
   )
   process.exit(2)
 }
-for (const [name, bench] of Object.entries(benches)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue
-  console.log(`\n== ${name} ==`)
-  const began = performance.now()
-  await bench((line) => console.log(line))
-  console.log(`(${name}: ${((performance.now() - began) / 1000).toFixed(1)} s)`)
+
+let platform: Platform | undefined
+const chdbDir = mkdtempSync(join(tmpdir(), 'kappa-bench-'))
+const services = async (): Promise<Platform> => {
+  if (platform) return platform
+  const stack = await getTestStack()
+  const run = `bench_${Date.now().toString(36)}`
+  platform = createPlatform(
+    loadConfig({
+      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+      REDIS_URL: stack.redisUrl,
+      CLICKHOUSE_URL: stack.clickhouseUrl,
+      CLICKHOUSE_PATH: chdbDir,
+      TOPIC_PREFIX: `${run}.`,
+      KAPPA_NAMESPACE: run,
+    }),
+    silentLogger(),
+    run,
+  )
+  return platform
+}
+
+try {
+  for (const [name, bench] of Object.entries(benches)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue
+    console.log(`\n== ${name} ==`)
+    const began = performance.now()
+    await bench((line) => console.log(line), services)
+    console.log(`(${name}: ${((performance.now() - began) / 1000).toFixed(1)} s)`)
+  }
+} finally {
+  await platform?.close()
+  rmSync(chdbDir, { recursive: true, force: true })
 }

@@ -1,15 +1,16 @@
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { createApi } from '../api/yoga.ts'
 import { startHttpServer } from '../core/http.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
-import { demoOrderRecords } from '../ops/demo/orders.ts'
+import { createPacing, generateOlist } from '../data/index.ts'
 import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
-import { BronzePublisher } from '../streams/publisher.ts'
 import { startJobs } from '../streams/start-jobs.ts'
 import { type CliContext, createCliContext } from './context.ts'
+import { registerDataCommands, simulateDirectory } from './data-commands.ts'
 import { onShutdown } from './lifecycle.ts'
 import { bootstrap, installArtifacts } from './services.ts'
 
@@ -110,27 +111,39 @@ program
 program
   .command('demo')
   .description(
-    'Everything on one machine: start the local stack, bootstrap, publish demo orders, run all jobs and the API (embedded ClickHouse)',
+    'Everything on one machine: start the local stack, run every job and the API on embedded ClickHouse, and replay generated Olist orders through the simulator',
   )
-  .option('--orders <n>', 'demo orders to publish', '200')
-  .action(async (options: { orders: string }) => {
+  .option('--scale <s>', 'size of the generated dataset (1 = Olist size)', '0.05')
+  .option('--seed <n>', 'generator seed', '1')
+  .action(async (options: { scale: string; seed: string }) => {
     const ctx = createCliContext(root)
     if (!process.env.KAFKA_BROKERS) {
       installArtifacts(root)
       await startLocalStack(stackOptions(ctx))
     }
+    const dir = join(root, 'var', 'demo', `olist-scale${options.scale}-seed${options.seed}`)
+    if (!existsSync(join(dir, 'olist_orders_dataset.csv'))) {
+      await generateOlist({ scale: Number(options.scale), seed: Number(options.seed), outDir: dir })
+    }
     const platform = createPlatform(ctx.config, ctx.logger, 'kappa-demo')
     await bootstrap(platform)
-    const publisher = new BronzePublisher(platform.kafka, platform.codec, ctx.config.topicPrefix)
-    await publisher.connect()
-    await publisher.publish(demoOrderRecords(Number(options.orders)))
-    await publisher.disconnect()
     await serve(platform, [], true)
+    await simulateDirectory(platform, {
+      dir,
+      pacing: createPacing({ mode: 'max' }),
+      batchSize: 500,
+      checkpointPath: join(dir, '.simulate-checkpoint.json'),
+      rejectsPath: join(dir, 'rejects.csv'),
+      restart: false,
+      strict: true,
+    })
     const url = `http://127.0.0.1:${ctx.config.httpPort}`
     ctx.logger.info(
       { graphql: `${url}/graphql`, metrics: `${url}/metrics`, health: `${url}/health` },
       'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId delayDays } } } }',
     )
   })
+
+registerDataCommands(program, { createContext: () => createCliContext(root) })
 
 await program.parseAsync(process.argv)

@@ -37,3 +37,27 @@ export {
   type SellerRow,
 } from './olist/files.ts'
 export { formatTimestamp, parseTimestamp } from './olist/values.ts'
+export {
+  buildTimeline,
+  type Checkpoint,
+  type CheckpointStore,
+  type Clock,
+  createPacing,
+  FileCheckpointStore,
+  fingerprintInput,
+  ingestDelayMs,
+  loadDataset,
+  MemoryCheckpointStore,
+  type OlistDataset,
+  PACING_DEFAULTS,
+  type Pacing,
+  type PacingOptions,
+  type RecordSink,
+  resumePoint,
+  runSimulation,
+  type SimulationOptions,
+  type SimulationSummary,
+  systemClock,
+  TIMELINE_VERSION,
+  type TimelineEvent,
+} from './simulate/index.ts'

@@ -3,6 +3,8 @@ export type TextWriter = (text: string) => void
 
 export interface ProgressOptions {
   readonly label: string
+  /** What is counted, e.g. `rows` (default) or `events`. */
+  readonly unit?: string
   readonly write: TextWriter
   /** Minimum milliseconds between lines; default 1000. */
   readonly intervalMs?: number
@@ -13,6 +15,7 @@ export interface ProgressOptions {
 /** Throttled "label 42% 123,456 rows 98,000 rows/s" lines; one instance per task, no globals. */
 export class ProgressReporter {
   readonly #label: string
+  readonly #unit: string
   readonly #write: TextWriter
   readonly #intervalMs: number
   readonly #now: () => number
@@ -25,13 +28,14 @@ export class ProgressReporter {
     const interval = options.intervalMs ?? 1000
     if (!(interval >= 0)) throw new TypeError('progress: intervalMs must be >= 0')
     this.#label = options.label
+    this.#unit = options.unit ?? 'rows'
     this.#write = options.write
     this.#intervalMs = interval
     this.#now = options.now ?? (() => performance.now())
     this.#started = this.#now()
   }
 
-  /** Reports `done` rows out of `total` (if known) when the interval has passed. */
+  /** Reports `done` units out of `total` (if known) when the interval has passed. */
   update(done: number, total?: number): void {
     const now = this.#now()
     if (now - this.#lastWrite < this.#intervalMs) return
@@ -48,6 +52,7 @@ export class ProgressReporter {
     const seconds = Math.max((now - this.#started) / 1000, 1e-3)
     const rate = Math.round(done / seconds).toLocaleString('en-US')
     const percent = total ? ` ${Math.min(100, Math.floor((done / total) * 100))}%` : ''
-    return `${this.#label}${percent} ${done.toLocaleString('en-US')} rows ${rate} rows/s`
+    const unit = this.#unit
+    return `${this.#label}${percent} ${done.toLocaleString('en-US')} ${unit} ${rate} ${unit}/s`
   }
 }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { demoOrderRecords } from '../../../ops/demo/orders.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { startJobs } from '../../../streams/start-jobs.ts'
+import { demoOrderRecords } from '../../support/orders.ts'
 import { createTestPlatform, eventually } from '../../support/platform.ts'
 
 type Row = Record<string, unknown>

@@ -4,7 +4,7 @@ const DAY = 86_400_000
 const HOUR = 3_600_000
 
 /**
- * A small, deterministic order history for `kappa demo`: every order is purchased,
+^ * A small, deterministic order history for tests: every order is purchased,
  * approved (with its promised date), handed to the carrier and delivered; every fifth
  * order arrives after its promised date. Timestamps are fixed, never the wall clock.
  */
