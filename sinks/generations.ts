@@ -89,6 +89,9 @@ export async function activateGeneration(
     query: `CREATE OR REPLACE VIEW ${table.name} AS
             SELECT * FROM ${physicalName(table.name, generation)} FINAL`,
   })
+  for (const view of table.derivedViews ?? []) {
+    await client.command({ query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query}` })
+  }
   for (const g of all) {
     if (g.status === 'live' && g.generation !== generation) {
       await recordGeneration(client, { ...g, status: 'retired' })

@@ -1,6 +1,7 @@
 import { PlatformError } from '../../core/errors.ts'
 import type { BronzeTopicId } from '../../schemas/topics.ts'
 import type { InputEvent, Job, TableOutput } from './job.ts'
+import type { Lookups } from './lookups.ts'
 
 export interface Rejected<T extends BronzeTopicId> {
   readonly event: InputEvent<T>
@@ -23,6 +24,7 @@ export function applyBatch<S, T extends BronzeTopicId>(
   job: Job<S, T>,
   states: ReadonlyMap<string, S>,
   events: readonly InputEvent<T>[],
+  lookups: Lookups,
 ): AppliedBatch<S, T> {
   const changes = new Map<string, S | undefined>()
   const outputs: TableOutput[] = []
@@ -31,7 +33,7 @@ export function applyBatch<S, T extends BronzeTopicId>(
     const key = job.stateKey(event)
     const current = changes.has(key) ? changes.get(key) : states.get(key)
     try {
-      const result = job.process(current, event)
+      const result = job.process(current, event, lookups)
       changes.set(key, result.state)
       outputs.push(...result.outputs)
     } catch (error) {

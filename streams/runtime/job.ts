@@ -1,4 +1,5 @@
 import type { BronzeTopicId, BronzeValues } from '../../schemas/topics.ts'
+import type { GlobalTableId, Lookups } from './lookups.ts'
 
 /** One decoded bronze record, discriminated by its catalogue topic id. */
 export type InputEvent<T extends BronzeTopicId = BronzeTopicId> = {
@@ -32,9 +33,14 @@ export interface Job<S, T extends BronzeTopicId = BronzeTopicId> {
   /** Bumped whenever the logic changes; recorded with every table generation it builds. */
   readonly version: string
   readonly inputs: readonly T[]
+  /**
+   * Entity topics the job looks up. The runtime reads each to the end of its log before
+   * the job's first event, so a replay of a complete log joins deterministically.
+   */
+  readonly globals?: readonly GlobalTableId[]
   /** Tables this job writes; the runtime needs a sink for each. */
   readonly outputs: readonly string[]
   /** Which state entry an event reads and writes (per order: the order id). */
   readonly stateKey: (event: InputEvent<T>) => string
-  readonly process: (state: S | undefined, event: InputEvent<T>) => StepResult<S>
+  readonly process: (state: S | undefined, event: InputEvent<T>, lookups: Lookups) => StepResult<S>
 }

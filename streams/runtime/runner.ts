@@ -9,6 +9,7 @@ import type { TableSink } from '../../sinks/table-sink.ts'
 import { applyBatch } from './apply.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
+import { GlobalTableReader } from './global-table-reader.ts'
 import type { InputEvent, Job } from './job.ts'
 import { RedisStateStore } from './state-store.ts'
 
@@ -48,6 +49,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
   private consumer: Consumer | undefined
   private producer: Producer | undefined
   private admin: Admin | undefined
+  private globals: GlobalTableReader | undefined
   /** Partitions this process has consumed, as `topic:partition`. */
   private readonly seen = new Map<string, { topic: string; partition: number }>()
   /** Partitions rewound to their log start and not yet checkpointed since. */
@@ -73,6 +75,14 @@ export class JobRunner<S, T extends BronzeTopicId> {
     await this.store.openEpoch()
     this.admin = kafka.admin()
     await this.admin.connect()
+    this.globals = new GlobalTableReader({
+      kafka,
+      codec: this.options.codec,
+      topicPrefix: this.options.topicPrefix,
+      tables: job.globals ?? [],
+      logger: this.logger,
+    })
+    await this.globals.start()
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await this.producer.connect()
     this.consumer = kafka.consumer({
@@ -95,6 +105,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
     await this.consumer?.disconnect()
     await this.producer?.disconnect()
     await this.admin?.disconnect()
+    await this.globals?.stop()
     this.redis?.disconnect()
     this.consumer = undefined
     this.producer = undefined
@@ -141,7 +152,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
       }
     }
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
-    const result = applyBatch(job, states, events)
+    const result = applyBatch(job, states, events, this.globalsOrThrow().tables.lookups)
     for (const { event, error } of result.rejected) {
       const message = batch.messages.find((m) => m.offset === event.offset)
       if (message)
@@ -207,6 +218,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
       this.rebuilding.add(`${topic}:${partition}`)
     }
     this.logger.warn({ partitions, reason }, 'rewinding to rebuild state')
+  }
+
+  private globalsOrThrow(): GlobalTableReader {
+    if (!this.globals) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
+    return this.globals
   }
 
   private storeOrThrow(): RedisStateStore<S> {

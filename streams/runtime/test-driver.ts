@@ -1,6 +1,7 @@
 import { type BronzeTopicId, type BronzeValues, topics } from '../../schemas/topics.ts'
 import { applyBatch, type Rejected } from './apply.ts'
 import type { InputEvent, Job, TableOutput } from './job.ts'
+import { type GlobalTableId, GlobalTables, type GlobalValues } from './lookups.ts'
 
 /**
  * Drives a job in memory, no broker: pipe events in, read outputs and state.
@@ -9,10 +10,18 @@ import type { InputEvent, Job, TableOutput } from './job.ts'
 export class JobTestDriver<S, T extends BronzeTopicId> {
   private readonly states = new Map<string, S>()
   private readonly offsets = new Map<string, number>()
+  private readonly globals = new GlobalTables()
   readonly outputs: TableOutput[] = []
   readonly rejected: Rejected<T>[] = []
 
   constructor(private readonly job: Job<S, T>) {}
+
+  /** Puts an entity into a global table, as if read from its topic. */
+  putGlobal<K extends GlobalTableId>(table: K, value: GlobalValues[K]): this {
+    const key = (topics[table].key as (v: GlobalValues[K]) => string)(value)
+    this.globals.put(table, key, value)
+    return this
+  }
 
   pipe<K extends T>(topic: K, value: BronzeValues[K], partition = 0): this {
     const slot = `${topic}:${partition}`
@@ -20,7 +29,7 @@ export class JobTestDriver<S, T extends BronzeTopicId> {
     this.offsets.set(slot, offset + 1)
     const key = (topics[topic].key as (v: BronzeValues[K]) => string)(value)
     const event = { topic, key, value, partition, offset: String(offset) } as InputEvent<T>
-    const result = applyBatch(this.job, this.states, [event])
+    const result = applyBatch(this.job, this.states, [event], this.globals.lookups)
     for (const [k, state] of result.changes) {
       if (state === undefined) this.states.delete(k)
       else this.states.set(k, state)
