@@ -81,6 +81,13 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
     health: {
       clickhouse: async () => ({ ok: await platform.clickhouse.ping().then((r) => r.success) }),
       redis: async () => ({ ok: (await platform.redis.ping()) === 'PONG' }),
+      jobs: async () => {
+        const paused = runners.filter((r) => r.pausedReason !== undefined)
+        return {
+          ok: paused.length === 0,
+          detail: Object.fromEntries(runners.map((r) => [r.name, r.pausedReason ?? 'running'])),
+        }
+      },
     },
   })
   onShutdown(platform.logger, async () => {

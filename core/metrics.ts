@@ -45,6 +45,12 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['table'] as const,
       registers: [registry],
     }),
+    paused: new Gauge({
+      name: 'kappa_job_paused',
+      help: '1 while a job is paused by its error-rate breaker',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
     sinkRows: new Counter({
       name: 'kappa_sink_rows_total',
       help: 'Rows written to ClickHouse by table',

@@ -3,6 +3,7 @@ import { ensureLiveGeneration } from '../sinks/generations.ts'
 import { TableSink } from '../sinks/table-sink.ts'
 import type { JobEntry } from './jobs.ts'
 import { deadLetterTopic } from './runtime/dead-letter.ts'
+import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
 import { JobRunner } from './runtime/runner.ts'
 
 /**
@@ -13,6 +14,7 @@ import { JobRunner } from './runtime/runner.ts'
 export async function startJobs(
   platform: Platform,
   entries: readonly JobEntry[],
+  options: { breaker?: ErrorRateBreakerOptions } = {},
 ): Promise<Array<JobRunner<unknown, never>>> {
   const { config, clickhouse, jobMetrics, logger } = platform
   const runners: Array<JobRunner<unknown, never>> = []
@@ -41,6 +43,7 @@ export async function startJobs(
       deadLetterTopic: deadLetterTopic(config.namespace, job.name),
       logger,
       metrics: jobMetrics,
+      ...(options.breaker ? { breaker: options.breaker } : {}),
     })
     await runner.start()
     runners.push(runner as unknown as JobRunner<unknown, never>)

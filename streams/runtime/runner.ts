@@ -9,6 +9,7 @@ import type { TableSink } from '../../sinks/table-sink.ts'
 import { applyBatch } from './apply.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
+import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
 import { GlobalTableReader } from './global-table-reader.ts'
 import type { InputEvent, Job } from './job.ts'
 import { RedisStateStore } from './state-store.ts'
@@ -28,6 +29,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
   readonly deadLetterTopic: string
   readonly logger: Logger
   readonly metrics: JobMetrics
+  /** When dead letters pass this rate the job pauses itself rather than go on. */
+  readonly breaker?: ErrorRateBreakerOptions
 }
 
 /**
@@ -54,6 +57,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
   private readonly seen = new Map<string, { topic: string; partition: number }>()
   /** Partitions rewound to their log start and not yet checkpointed since. */
   private readonly rebuilding = new Set<string>()
+  private readonly breaker: ErrorRateBreaker
 
   constructor(private readonly options: JobRunnerOptions<S, T>) {
     const missing = options.job.outputs.filter((table) => !options.sinks[table])
@@ -63,6 +67,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
       })
     }
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
+    this.breaker = new ErrorRateBreaker(options.breaker)
     this.topicIds = new Map(
       options.job.inputs.map((id) => [topicName(id, options.topicPrefix), id]),
     )
@@ -98,6 +103,23 @@ export class JobRunner<S, T extends BronzeTopicId> {
       eachBatch: (payload) => this.processBatch(payload),
     })
     this.logger.info({ groupId, inputs: job.inputs }, 'job started')
+  }
+
+  get name(): string {
+    return this.options.job.name
+  }
+
+  /** Why the job paused itself, or undefined while it runs. */
+  get pausedReason(): string | undefined {
+    return this.breaker.tripped
+  }
+
+  /** Operator action after fixing the cause: clear the breaker and consume again. */
+  resume(): void {
+    this.breaker.reset()
+    this.consumer?.resume([...this.topicIds.keys()].map((topic) => ({ topic })))
+    this.options.metrics.paused.set({ job: this.options.job.name }, 0)
+    this.logger.info('job resumed')
   }
 
   /** Finishes the batch in flight (which commits), then leaves the group. */
@@ -187,6 +209,19 @@ export class JobRunner<S, T extends BronzeTopicId> {
     )
     if (latest > 0) metrics.eventTime.set({ job: job.name, partition }, latest / 1000)
     endTimer()
+    this.checkErrorRate(events.length - result.rejected.length, deadLetters.length)
+  }
+
+  private checkErrorRate(ok: number, failed: number): void {
+    const wasTripped = this.breaker.tripped !== undefined
+    const reason = this.breaker.record(ok, failed)
+    if (reason === undefined || wasTripped) return
+    this.consumer?.pause([...this.topicIds.keys()].map((topic) => ({ topic })))
+    this.options.metrics.paused.set({ job: this.options.job.name }, 1)
+    this.logger.error(
+      { reason, code: 'JOB_PAUSED' },
+      'job paused by its error-rate breaker; fix the input, then resume it',
+    )
   }
 
   private async writeSinks(
