@@ -8,6 +8,7 @@ import { createPlatform, type Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
+import { crashInjector } from '../streams/runtime/faults.ts'
 import { startJobs } from '../streams/start-jobs.ts'
 import { type CliContext, createCliContext } from './context.ts'
 import { registerDataCommands, simulateDirectory } from './data-commands.ts'
@@ -68,7 +69,14 @@ function resolveJobs(names: string[]) {
 
 /** Jobs plus the HTTP server (GraphQL when `withApi`, always /metrics and /health). */
 async function serve(platform: Platform, jobNames: string[] | null, withApi: boolean) {
-  const runners = jobNames === null ? [] : await startJobs(platform, resolveJobs(jobNames))
+  const { faultCrashAt } = platform.config
+  const faults = faultCrashAt
+    ? crashInjector(faultCrashAt, () => process.kill(process.pid, 'SIGKILL'))
+    : undefined
+  const runners =
+    jobNames === null
+      ? []
+      : await startJobs(platform, resolveJobs(jobNames), faults ? { faults } : {})
   const yoga = withApi
     ? createApi({ clickhouse: platform.clickhouse, logger: platform.logger })
     : undefined

@@ -19,6 +19,10 @@ export interface PlatformConfig {
   /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
   readonly namespace: string
   readonly adminToken: string | undefined
+  /** How long the group waits for a silent worker before giving its partitions away. */
+  readonly consumerSessionTimeoutMs: number
+  /** Crash tests only: `<point>:<n>`, see streams/runtime/faults.ts. */
+  readonly faultCrashAt: string | undefined
 }
 
 /** The variables, their defaults and meaning; the README table and compose file mirror this. */
@@ -40,6 +44,14 @@ export const configVariables = {
   LOG_LEVEL: { default: 'info', doc: 'pino log level' },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
   ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
+  CONSUMER_SESSION_TIMEOUT_MS: {
+    default: '30000',
+    doc: 'Kafka consumer session timeout: how soon a dead worker’s partitions move',
+  },
+  FAULT_CRASH_AT: {
+    default: undefined,
+    doc: 'Crash tests only: <point>:<n> kills the process the n-th time a job reaches point',
+  },
 } as const satisfies Record<string, { default: string | undefined; doc: string }>
 
 export type ConfigVariable = keyof typeof configVariables
@@ -85,5 +97,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     logLevel: required('LOG_LEVEL'),
     namespace: required('KAPPA_NAMESPACE'),
     adminToken: read('ADMIN_TOKEN'),
+    consumerSessionTimeoutMs: positiveInt('CONSUMER_SESSION_TIMEOUT_MS'),
+    faultCrashAt: read('FAULT_CRASH_AT'),
   }
 }

@@ -28,7 +28,7 @@ export function createKafka(options: KafkaOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
-    logLevel: KafkaLogLevel.WARN,
+    logLevel: logger.isLevelEnabled('debug') ? KafkaLogLevel.DEBUG : KafkaLogLevel.WARN,
     retry: options.retry ?? { retries: 8, initialRetryTime: 200 },
     logCreator:
       () =>

@@ -36,11 +36,36 @@ export async function bootstrapTopics(
   const existing = new Set(await admin.listTopics())
   const missing = wanted.filter((t) => !existing.has(t.topic))
   if (missing.length > 0) {
-    await admin.createTopics({ topics: missing, waitForLeaders: true })
+    await admin.createTopics({ topics: missing, waitForLeaders: false })
+    await waitForLeaders(
+      admin,
+      missing.map((t) => t.topic),
+    )
   }
   const created = missing.map((t) => t.topic)
   options.logger.info({ created, existing: wanted.length - created.length }, 'topics bootstrapped')
   return created
+}
+
+/**
+ * Polls metadata until every partition of `topics` has a leader. A freshly started KRaft
+ * broker may still answer "unknown topic" right after creating it, which kafkajs'
+ * own wait does not retry.
+ */
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics })
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) {
+        return
+      }
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+    }
+    if (Date.now() > deadline) throw new Error(`topics without leaders after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 /** Registers every bronze value schema; BACKWARD compatibility is set on first registration. */

@@ -1,8 +1,17 @@
 import type { BronzeTopicId } from '../schemas/topics.ts'
+import { dimUserLocation } from '../sinks/dim-user-location/table.ts'
+import { factOrderDetail } from '../sinks/fact-order-detail/table.ts'
 import { factOrderLeadDays } from '../sinks/fact-order-lead-days/table.ts'
+import { factReviewAnswerLeadDays } from '../sinks/fact-review-answer-lead-days/table.ts'
+import { factSalesItems } from '../sinks/fact-sales-items/table.ts'
+import { pipelineAudit } from '../sinks/pipeline-audit/table.ts'
 import type { TableDefinition } from '../sinks/table.ts'
+import { orderEnrichmentJob } from './order-enrichment/job.ts'
 import { orderLifecycleJob } from './order-lifecycle/job.ts'
+import { qualityJob } from './quality/job.ts'
+import { reviewsJob } from './reviews/job.ts'
 import type { Job } from './runtime/job.ts'
+import { salesRollupJob } from './sales-rollup/job.ts'
 
 export interface JobEntry {
   readonly job: Job<unknown, BronzeTopicId>
@@ -10,10 +19,23 @@ export interface JobEntry {
   readonly tables: Readonly<Record<string, TableDefinition>>
 }
 
-/** Every job `kappa run` knows, by name. */
-export const jobCatalogue: Readonly<Record<string, JobEntry>> = {
-  [orderLifecycleJob.name]: {
-    job: orderLifecycleJob as unknown as Job<unknown, BronzeTopicId>,
-    tables: { [factOrderLeadDays.name]: factOrderLeadDays },
+const entry = <S, T extends BronzeTopicId>(
+  job: Job<S, T>,
+  tables: readonly TableDefinition[],
+): [string, JobEntry] => [
+  job.name,
+  {
+    // The runtime treats state as opaque JSON; each job keeps its own type inside.
+    job: job as unknown as Job<unknown, BronzeTopicId>,
+    tables: Object.fromEntries(tables.map((table) => [table.name, table])),
   },
-}
+]
+
+/** Every job `kappa run` knows, by name. */
+export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntries([
+  entry(orderLifecycleJob, [factOrderLeadDays]),
+  entry(orderEnrichmentJob, [factOrderDetail, dimUserLocation]),
+  entry(salesRollupJob, [factSalesItems]),
+  entry(reviewsJob, [factReviewAnswerLeadDays]),
+  entry(qualityJob, [pipelineAudit]),
+])

@@ -4,6 +4,7 @@ import { TableSink } from '../sinks/table-sink.ts'
 import type { JobEntry } from './jobs.ts'
 import { deadLetterTopic } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
+import type { FaultInjector } from './runtime/faults.ts'
 import { JobRunner } from './runtime/runner.ts'
 
 /**
@@ -14,7 +15,7 @@ import { JobRunner } from './runtime/runner.ts'
 export async function startJobs(
   platform: Platform,
   entries: readonly JobEntry[],
-  options: { breaker?: ErrorRateBreakerOptions } = {},
+  options: { breaker?: ErrorRateBreakerOptions; faults?: FaultInjector } = {},
 ): Promise<Array<JobRunner<unknown, never>>> {
   const { config, clickhouse, jobMetrics, logger } = platform
   const runners: Array<JobRunner<unknown, never>> = []
@@ -39,11 +40,13 @@ export async function startJobs(
       sinks,
       groupId: `${config.namespace}.${job.name}.g${generation}`,
       topicPrefix: config.topicPrefix,
+      sessionTimeoutMs: config.consumerSessionTimeoutMs,
       stateNamespace: `${config.namespace}:${job.name}:g${generation}`,
       deadLetterTopic: deadLetterTopic(config.namespace, job.name),
       logger,
       metrics: jobMetrics,
       ...(options.breaker ? { breaker: options.breaker } : {}),
+      ...(options.faults ? { faults: options.faults } : {}),
     })
     await runner.start()
     runners.push(runner as unknown as JobRunner<unknown, never>)

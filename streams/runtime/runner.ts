@@ -10,6 +10,7 @@ import { applyBatch } from './apply.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
 import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
+import type { FaultInjector } from './faults.ts'
 import { GlobalTableReader } from './global-table-reader.ts'
 import type { InputEvent, Job } from './job.ts'
 import { RedisStateStore } from './state-store.ts'
@@ -22,6 +23,7 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
   /** One sink per table the job writes, by stable table name. */
   readonly sinks: Readonly<Record<string, TableSink>>
   readonly groupId: string
+  readonly sessionTimeoutMs?: number
   /** Prefix of the bronze topic names (empty in production). */
   readonly topicPrefix: string
   /** Redis key prefix of this job's state and checkpoints (per generation). */
@@ -31,6 +33,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
   readonly metrics: JobMetrics
   /** When dead letters pass this rate the job pauses itself rather than go on. */
   readonly breaker?: ErrorRateBreakerOptions
+  /** Crash tests only: called between effects. */
+  readonly faults?: FaultInjector
 }
 
 /**
@@ -93,6 +97,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
     this.consumer = kafka.consumer({
       groupId,
       partitionAssigners: [coPartitionedAssigner],
+      ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     })
     await this.consumer.connect()
@@ -186,7 +191,9 @@ export class JobRunner<S, T extends BronzeTopicId> {
       metrics.deadLetters.inc({ job: job.name, code: letter.error.code })
       this.logger.warn({ err: letter.error.toJSON() }, 'record dead-lettered')
     }
+    this.options.faults?.reached('after-dead-letters')
     await this.writeSinks(result.outputs)
+    this.options.faults?.reached('after-sink')
     const last = batch.messages[batch.messages.length - 1]!.offset
     if (!(await store.commit(result.changes, [{ topic, partition, offset: last }]))) {
       endTimer()
@@ -195,10 +202,12 @@ export class JobRunner<S, T extends BronzeTopicId> {
       return
     }
     this.rebuilding.delete(slot)
+    this.options.faults?.reached('after-state')
     resolveOffset(last)
     await this.consumer?.commitOffsets([
       { topic, partition, offset: (BigInt(last) + 1n).toString() },
     ])
+    this.options.faults?.reached('after-commit')
     await heartbeat()
 
     metrics.records.inc({ job: job.name, topic, outcome: 'processed' }, events.length)

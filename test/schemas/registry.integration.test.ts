@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SchemaType } from '@kafkajs/confluent-schema-registry'
+import { readAvroSchema } from '../../schemas/avro.ts'
+import { AvroCodec } from '../../schemas/codec.ts'
 import { topicName, valueSubject } from '../../schemas/topics.ts'
 import type { OrderStatus } from '../../schemas/types.generated.ts'
 import { BronzePublisher } from '../../streams/publisher.ts'
@@ -27,11 +29,22 @@ test('values are Confluent wire format: magic byte 0, then a schema id the regis
   assert.ok(bytes)
   assert.equal(bytes[0], 0, 'magic byte')
   const id = bytes.readInt32BE(1)
-  const latest = await platform.codec.registry.getLatestSchemaId(valueSubject(topic))
+  // A fresh codec knows no ids: it must fetch the writer schema from the registry, as a
+  // consumer in another process does.
+  const consumerSide = new AvroCodec({ registryUrl: platform.config.schemaRegistryUrl })
+  const latest = await consumerSide.registry.getLatestSchemaId(valueSubject(topic))
   assert.equal(id, latest, 'the id is the one registered under <topic>-value')
-  const schema = (await platform.codec.registry.getSchema(id)) as unknown as { name?: string }
+  const schema = (await consumerSide.registry.getSchema(id)) as unknown as {
+    name?: string
+    fields: Array<{ name: string }>
+  }
   assert.equal(schema.name, 'olist.bronze.OrderStatus')
-  const decoded = await platform.codec.decode<OrderStatus>(
+  assert.deepEqual(
+    schema.fields.map((f) => f.name),
+    readAvroSchema('order_status').fields.map((f) => f.name),
+    'the registry returns the fields in their written order (Avro binary depends on it)',
+  )
+  const decoded = await consumerSide.decode<OrderStatus>(
     { name: topic, schema: 'order_status' },
     bytes,
     {},

@@ -8,7 +8,7 @@ const HOUR = 3_600_000
  * approved (with its promised date), handed to the carrier and delivered; every fifth
  * order arrives after its promised date. Timestamps are fixed, never the wall clock.
  */
-export function demoOrderRecords(count: number): BronzeRecord[] {
+export function orderEventRecords(count: number): BronzeRecord[] {
   const start = Date.UTC(2018, 0, 1)
   const records: BronzeRecord[] = []
   for (let i = 0; i < count; i++) {

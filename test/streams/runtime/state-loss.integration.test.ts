@@ -5,7 +5,7 @@ import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { startJobs } from '../../../streams/start-jobs.ts'
-import { demoOrderRecords } from '../../support/orders.ts'
+import { orderEventRecords } from '../../support/orders.ts'
 import { createTestPlatform, eventually } from '../../support/platform.ts'
 
 type Row = Record<string, unknown>
@@ -17,7 +17,7 @@ test('state wiped from Redis mid-run is rebuilt from the log; the table is still
   const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
   await publisher.connect()
   t.after(() => publisher.disconnect())
-  const records = demoOrderRecords(60)
+  const records = orderEventRecords(60)
   // First half of the history: purchases and approvals of every order, some deliveries.
   const half = Math.floor(records.length / 2)
   await publisher.publish(records.slice(0, half))

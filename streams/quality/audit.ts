@@ -1,0 +1,76 @@
+import { currentStatus } from '../order-lifecycle/lead-days.ts'
+import type { QualityState } from './state.ts'
+
+/**
+ * The pipeline_audit row of one order. Every field but `out_of_order_events` depends only
+ * on the set of distinct records seen, not on their arrival order; that one counts
+ * arrivals against what had arrived before, so it is order-dependent by definition, and
+ * since Kafka fixes no interleaving across topics, a replay may count it differently.
+ */
+export type PipelineAuditRow = {
+  readonly order_id: string
+  readonly status: string
+  /** Event time of each status record; null until it arrives. */
+  readonly purchase_at: number | null
+  readonly approved_at: number | null
+  readonly delivered_carrier_at: number | null
+  readonly delivered_customer_at: number | null
+  readonly canceled_at: number | null
+  readonly estimated_delivery_arrived: boolean
+  readonly item_count: number
+  readonly payment_count: number
+  readonly review_count: number
+  readonly first_ingest_time: number | null
+  readonly last_ingest_time: number | null
+  readonly late_events: number
+  readonly out_of_order_events: number
+  /** Expected records not seen yet, in a fixed order (see `missingRecords`). */
+  readonly missing: readonly string[]
+  /** Count of distinct records seen: grows with each new one, duplicates leave it alone. */
+  readonly version: number
+}
+
+/**
+ * What an order should have by now, from the statuses it has: a purchase and a payment
+ * always; items unless canceled (Olist's unavailable orders, published as canceled, have
+ * none); a delivery implies the earlier stages; approval or any later stage implies the
+ * estimated date, which the source publishes with the approval. Reviews are optional.
+ */
+export function missingRecords(state: QualityState): string[] {
+  const o = state.lifecycle
+  const delivered = o.delivered_customer_at !== null
+  const shipped = delivered || o.delivered_carrier_at !== null
+  const approved = shipped || o.approved_at !== null
+  const expected: ReadonlyArray<readonly [string, boolean]> = [
+    ['purchase', o.purchase_at === null],
+    ['approved', shipped && o.approved_at === null],
+    ['delivered_carrier', delivered && o.delivered_carrier_at === null],
+    ['estimated_delivery_date', approved && o.estimated_delivery_at === null],
+    ['order_item', o.canceled_at === null && state.item_count === 0],
+    ['payment', state.payment_count === 0],
+  ]
+  return expected.filter(([, absent]) => absent).map(([name]) => name)
+}
+
+export function auditRow(state: QualityState): PipelineAuditRow {
+  const o = state.lifecycle
+  return {
+    order_id: o.order_id,
+    status: currentStatus(o),
+    purchase_at: o.purchase_at,
+    approved_at: o.approved_at,
+    delivered_carrier_at: o.delivered_carrier_at,
+    delivered_customer_at: o.delivered_customer_at,
+    canceled_at: o.canceled_at,
+    estimated_delivery_arrived: o.estimated_delivery_at !== null,
+    item_count: state.item_count,
+    payment_count: state.payment_count,
+    review_count: state.review_count,
+    first_ingest_time: state.first_ingest_time,
+    last_ingest_time: state.last_ingest_time,
+    late_events: state.late_events,
+    out_of_order_events: state.out_of_order_events,
+    missing: missingRecords(state),
+    version: state.seen.length,
+  }
+}

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import { isPlatformError } from '../../../core/errors.ts'
+import type {
+  EstimatedDeliveryDate,
+  OrderItem,
+  OrderStatus,
+  Payment,
+  Review,
+} from '../../../schemas/types.generated.ts'
+import { LATE_THRESHOLD_MS, PIPELINE_AUDIT, qualityJob } from '../../../streams/quality/job.ts'
+import type { QualityState } from '../../../streams/quality/state.ts'
+import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+
+const HOUR = 3_600_000
+const DAY = 86_400_000
+const t0 = Date.UTC(2018, 2, 1, 10)
+const LAG = 75
+
+const status = (order_id: string, s: string, at: number, ingest = at + LAG): OrderStatus => ({
+  order_id,
+  customer_id: `c-${order_id}`,
+  status: s,
+  event_time: at,
+  ingest_time: ingest,
+})
+const promised = (order_id: string, at: number): EstimatedDeliveryDate => ({
+  order_id,
+  estimated_delivery_date: t0 + 10 * DAY,
+  event_time: at,
+  ingest_time: at + LAG,
+})
+const item = (order_id: string, n: number): OrderItem => ({
+  order_id,
+  order_item_id: n,
+  product_id: `p${n}`,
+  seller_id: 's1',
+  shipping_limit_date: null,
+  price: 10,
+  freight_value: 1,
+  event_time: t0,
+  ingest_time: t0 + LAG,
+})
+const payment = (order_id: string, n: number): Payment => ({
+  order_id,
+  payment_sequential: n,
+  payment_type: 'credit_card',
+  payment_installments: 1,
+  payment_value: 21,
+  event_time: t0,
+  ingest_time: t0 + LAG,
+})
+const review = (order_id: string, id: string, at: number): Review => ({
+  review_id: id,
+  order_id,
+  review_score: 5,
+  review_comment_title: null,
+  review_comment_message: null,
+  review_creation_date: at,
+  review_answer_timestamp: null,
+  event_time: at,
+  ingest_time: at + LAG,
+})
+
+type Input = 'orderStatus' | 'estimatedDeliveryDate' | 'orderItem' | 'payment' | 'review'
+type Driver = JobTestDriver<QualityState, Input>
+type Step = (d: Driver) => void
+
+const approvedAt = t0 + 2 * HOUR
+/**
+ * A delivered order as the simulator publishes it. Its carrier date precedes the approval
+ * (an Olist quirk), so that record is published at the approval: 2 h after it happened.
+ */
+const delivered: Step[] = [
+  (d) => d.pipe('payment', payment('o1', 1)),
+  (d) => d.pipe('orderItem', item('o1', 1)),
+  (d) => d.pipe('orderItem', item('o1', 2)),
+  (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),
+  (d) => d.pipe('estimatedDeliveryDate', promised('o1', approvedAt)),
+  (d) => d.pipe('orderStatus', status('o1', 'approved', approvedAt)),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_carrier', t0, approvedAt + LAG)),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_customer', t0 + 8 * DAY)),
+  (d) => d.pipe('review', review('o1', 'r1', t0 + 9 * DAY)),
+]
+
+function run(steps: readonly Step[]) {
+  const driver: Driver = new JobTestDriver(qualityJob)
+  for (const step of steps) step(driver)
+  return driver
+}
+
+const rowsOf = (driver: Driver) => driver.table(PIPELINE_AUDIT, (row) => String(row.order_id))
+/** The fields that depend only on which records arrived, not in what order. */
+const orderIndependent = (row: Readonly<Record<string, unknown>>) => {
+  const { out_of_order_events, ...rest } = row
+  return rest
+}
+const rowOf = (driver: Driver, orderId: string) => {
+  const row = rowsOf(driver).find((r) => r.order_id === orderId)
+  assert.ok(row, `no row for ${orderId}`)
+  return row
+}
+
+describe('quality job', () => {
+  test('audits which records arrived, when, and how many', () => {
+    assert.deepEqual(rowOf(run(delivered), 'o1'), {
+      order_id: 'o1',
+      status: 'delivered_customer',
+      purchase_at: t0,
+      approved_at: approvedAt,
+      delivered_carrier_at: t0,
+      delivered_customer_at: t0 + 8 * DAY,
+      canceled_at: null,
+      estimated_delivery_arrived: true,
+      item_count: 2,
+      payment_count: 1,
+      review_count: 1,
+      first_ingest_time: t0 + LAG,
+      last_ingest_time: t0 + 9 * DAY + LAG,
+      late_events: 1,
+      out_of_order_events: 0,
+      missing: [],
+      version: 9,
+    })
+  })
+
+  test('lists the expected records not seen yet', () => {
+    const missing = (steps: Step[], orderId: string) => rowOf(run(steps), orderId).missing
+    assert.deepEqual(missing([(d) => d.pipe('payment', payment('o2', 1))], 'o2'), [
+      'purchase',
+      'order_item',
+    ])
+    assert.deepEqual(
+      missing(
+        [
+          (d) => d.pipe('orderStatus', status('o3', 'purchase', t0)),
+          (d) => d.pipe('orderStatus', status('o3', 'delivered_customer', t0 + DAY)),
+        ],
+        'o3',
+      ),
+      ['approved', 'delivered_carrier', 'estimated_delivery_date', 'order_item', 'payment'],
+    )
+    assert.deepEqual(
+      missing(
+        [
+          (d) => d.pipe('orderStatus', status('o4', 'purchase', t0)),
+          (d) => d.pipe('payment', payment('o4', 1)),
+          (d) => d.pipe('orderStatus', status('o4', 'canceled', t0 + HOUR)),
+        ],
+        'o4',
+      ),
+      [],
+      'a canceled order is not expected to have items',
+    )
+    const partial = rowOf(run(delivered.slice(0, 6)), 'o1')
+    assert.deepEqual(partial.missing, [], 'an approved order is complete so far')
+  })
+
+  test('counts records arriving behind a later stage as out of order', () => {
+    const driver = run([
+      (d) => d.pipe('orderStatus', status('o5', 'purchase', t0)),
+      (d) => d.pipe('estimatedDeliveryDate', promised('o5', approvedAt)),
+      (d) => d.pipe('orderStatus', status('o5', 'approved', approvedAt)),
+      (d) => d.pipe('orderStatus', status('o5', 'delivered_customer', t0 + 8 * DAY)),
+      (d) => d.pipe('orderStatus', status('o5', 'delivered_carrier', t0 + 3 * DAY)),
+      (d) => d.pipe('review', review('o5', 'r5', t0 + 9 * DAY)),
+      (d) => d.pipe('orderStatus', status('o5', 'canceled', t0 + 9 * DAY)),
+      (d) => d.pipe('orderItem', item('o5', 1)),
+      (d) => d.pipe('orderStatus', status('o5', 'delivered_carrier', t0 + 3 * DAY)),
+    ])
+    // The carrier after the customer delivery, and the item; reviews, cancellations,
+    // the estimated date before its approval and the repeated carrier record are not.
+    assert.equal(rowOf(driver, 'o5').out_of_order_events, 2)
+  })
+
+  test('counts records ingested more than the threshold after they happened as late', () => {
+    const driver = run([
+      (d) => d.pipe('orderStatus', status('o6', 'purchase', t0, t0 + LATE_THRESHOLD_MS)),
+      (d) => d.pipe('orderStatus', status('o6', 'approved', t0, t0 + LATE_THRESHOLD_MS + 1)),
+      (d) => d.pipe('orderStatus', status('o6', 'canceled', t0, t0 + DAY)),
+    ])
+    assert.equal(rowOf(driver, 'o6').late_events, 2)
+  })
+
+  test('a record seen again changes nothing and emits nothing', () => {
+    const driver = run(delivered)
+    const before = driver.outputs.length
+    const state = driver.state('o1')
+    for (const step of delivered) step(driver)
+    assert.equal(driver.outputs.length, before)
+    assert.deepEqual(driver.state('o1'), state)
+  })
+
+  test('an unknown status is rejected and not counted', () => {
+    const driver = run([
+      (d) => d.pipe('orderStatus', status('o7', 'teleported', t0)),
+      (d) => d.pipe('orderStatus', status('o7', 'purchase', t0)),
+    ])
+    assert.equal(driver.rejected.length, 1)
+    assert.ok(isPlatformError(driver.rejected[0]?.error, 'EVENT_INVALID'))
+    assert.equal(rowOf(driver, 'o7').version, 1)
+  })
+
+  test('any arrival order, with duplicates, converges on every field but out_of_order_events', () => {
+    const expected = orderIndependent(rowOf(run(delivered), 'o1'))
+    const indices = delivered.map((_, i) => i)
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(indices, { minLength: indices.length, maxLength: indices.length }),
+        fc.array(fc.constantFrom(...indices), { maxLength: 5 }),
+        fc.nat(),
+        (order, repeats, at) => {
+          const steps = order.map((i) => delivered[i]!)
+          const split = at % (steps.length + 1)
+          const duplicates = repeats.map((i) => delivered[i]!)
+          const driver = run([...steps.slice(0, split), ...duplicates, ...steps.slice(split)])
+          assert.deepEqual(orderIndependent(rowOf(driver, 'o1')), expected)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  test('the reverse of the lifecycle order counts every step behind a later one', () => {
+    // Arrival: review, customer, carrier, approved, estimated, purchase, item, item, payment.
+    const row = rowOf(run([...delivered].reverse()), 'o1')
+    assert.equal(row.out_of_order_events, 7)
+  })
+})

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import { isPlatformError } from '../../../core/errors.ts'
+import type {
+  EstimatedDeliveryDate,
+  OrderStatus,
+  Review,
+} from '../../../schemas/types.generated.ts'
+import { FACT_REVIEW_ANSWER_LEAD_DAYS, reviewsJob } from '../../../streams/reviews/job.ts'
+import type { ReviewsState } from '../../../streams/reviews/state.ts'
+import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+
+const HOUR = 3_600_000
+const t0 = Date.UTC(2018, 2, 1, 10)
+const deliveredAt = Date.UTC(2018, 2, 13, 18)
+
+const status = (order_id: string, s: string, at: number): OrderStatus => ({
+  order_id,
+  customer_id: `c-${order_id}`,
+  status: s,
+  event_time: at,
+  ingest_time: at + 60,
+})
+const promised = (order_id: string, date: number): EstimatedDeliveryDate => ({
+  order_id,
+  estimated_delivery_date: date,
+  event_time: t0 + 2 * HOUR,
+  ingest_time: t0 + 2 * HOUR + 60,
+})
+const review = (
+  review_id: string,
+  order_id: string,
+  created: number,
+  answered: number | null,
+  score = 4,
+): Review => ({
+  review_id,
+  order_id,
+  review_score: score,
+  review_comment_title: null,
+  review_comment_message: null,
+  review_creation_date: created,
+  review_answer_timestamp: answered,
+  event_time: created,
+  ingest_time: created + 60,
+})
+
+type Driver = JobTestDriver<ReviewsState, 'review' | 'orderStatus' | 'estimatedDeliveryDate'>
+type Step = (d: Driver) => void
+
+/** o1: promised for Mar 10, delivered Mar 13 18:00 (3 days late), reviewed twice. */
+const lateOrder: Step[] = [
+  (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),
+  (d) => d.pipe('orderStatus', status('o1', 'approved', t0 + 2 * HOUR)),
+  (d) => d.pipe('estimatedDeliveryDate', promised('o1', Date.UTC(2018, 2, 10))),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_carrier', Date.UTC(2018, 2, 5))),
+  (d) => d.pipe('orderStatus', status('o1', 'delivered_customer', deliveredAt)),
+  (d) => d.pipe('review', review('r1', 'o1', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 15, 12))),
+  (d) => d.pipe('review', review('r2', 'o1', Date.UTC(2018, 2, 12), null, 1)),
+]
+
+function run(steps: readonly Step[]) {
+  const driver: Driver = new JobTestDriver(reviewsJob)
+  for (const step of steps) step(driver)
+  return driver
+}
+
+const rows = (driver: Driver) =>
+  driver
+    .table(FACT_REVIEW_ANSWER_LEAD_DAYS, (row) => `${row.review_id}:${row.order_id}`)
+    .sort((a, b) => String(a.review_id).localeCompare(String(b.review_id)))
+
+const rowOf = (driver: Driver, reviewId: string) => {
+  const row = rows(driver).find((r) => r.review_id === reviewId)
+  assert.ok(row, `no row for ${reviewId}`)
+  return row
+}
+
+describe('reviews job', () => {
+  test('computes answer and creation lead days exactly', () => {
+    const row = rowOf(run(lateOrder), 'r1')
+    assert.deepEqual(row, {
+      order_id: 'o1',
+      review_id: 'r1',
+      review_score: 4,
+      review_creation_date: Date.UTC(2018, 2, 14),
+      review_answer_timestamp: Date.UTC(2018, 2, 15, 12),
+      answer_lead_days: 1.5,
+      creation_lead_days: 0.25,
+      delay_days: 3,
+      is_late: true,
+      version: 4,
+    })
+  })
+
+  test('an unanswered review has no answer lead days', () => {
+    const row = rowOf(run(lateOrder), 'r2')
+    assert.equal(row.answer_lead_days, null)
+    assert.equal(row.review_answer_timestamp, null)
+    assert.equal(row.creation_lead_days, -1.75)
+    assert.equal(row.version, 3)
+  })
+
+  test('joins an on-time order', () => {
+    const driver = run([
+      (d) => d.pipe('estimatedDeliveryDate', promised('o2', Date.UTC(2018, 2, 10))),
+      (d) => d.pipe('orderStatus', status('o2', 'delivered_customer', Date.UTC(2018, 2, 10, 23))),
+      (d) => d.pipe('review', review('r3', 'o2', Date.UTC(2018, 2, 11), Date.UTC(2018, 2, 11, 6))),
+    ])
+    const row = rowOf(driver, 'r3')
+    assert.equal(row.delay_days, 0)
+    assert.equal(row.is_late, false)
+    assert.equal(row.answer_lead_days, 0.25)
+  })
+
+  test('a review written before delivery is re-emitted when the delivery arrives', () => {
+    const driver = run([
+      (d) => d.pipe('review', review('r1', 'o1', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 15, 12))),
+    ])
+    const early = rowOf(driver, 'r1')
+    assert.equal(early.creation_lead_days, null)
+    assert.equal(early.delay_days, null)
+    assert.equal(early.is_late, false)
+    assert.equal(early.version, 2)
+
+    driver.pipe('estimatedDeliveryDate', promised('o1', Date.UTC(2018, 2, 10)))
+    assert.equal(rowOf(driver, 'r1').version, 3)
+    assert.equal(rowOf(driver, 'r1').delay_days, null)
+
+    driver.pipe('orderStatus', status('o1', 'delivered_customer', deliveredAt))
+    const joined = rowOf(driver, 'r1')
+    assert.equal(joined.creation_lead_days, 0.25)
+    assert.equal(joined.delay_days, 3)
+    assert.equal(joined.is_late, true)
+    assert.equal(joined.version, 4)
+  })
+
+  test('two reviews of one order are both kept and both re-joined', () => {
+    const driver = run([lateOrder[5]!, lateOrder[6]!])
+    assert.equal(rows(driver).length, 2)
+    const before = driver.outputs.length
+    lateOrder[4]!(driver)
+    const emitted = driver.outputs.slice(before).map((o) => o.row.review_id)
+    assert.deepEqual(emitted, ['r1', 'r2'])
+    assert.deepEqual(
+      rows(driver).map((r) => r.creation_lead_days),
+      [0.25, -1.75],
+    )
+  })
+
+  test('lifecycle facts the row does not depend on emit nothing', () => {
+    const driver = run([lateOrder[5]!])
+    const before = driver.outputs.length
+    lateOrder[0]!(driver)
+    lateOrder[1]!(driver)
+    lateOrder[3]!(driver)
+    assert.equal(driver.outputs.length, before)
+  })
+
+  test('a later record of a review fills in its answer, nothing else', () => {
+    const driver = run([
+      (d) => d.pipe('review', review('r4', 'o4', Date.UTC(2018, 2, 14), null, 2)),
+      (d) => d.pipe('review', review('r4', 'o4', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 16), 5)),
+    ])
+    const row = rowOf(driver, 'r4')
+    assert.equal(row.review_score, 2)
+    assert.equal(row.answer_lead_days, 2)
+    assert.equal(row.version, 2)
+  })
+
+  test('any arrival order, and duplicates, converge on identical rows', () => {
+    const expected = rows(run(lateOrder))
+    assert.deepEqual(rows(run([...lateOrder].reverse())), expected)
+    const indices = lateOrder.map((_, i) => i)
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(indices, { minLength: indices.length, maxLength: indices.length }),
+        fc.array(fc.constantFrom(...indices), { maxLength: 5 }),
+        fc.nat(),
+        (order, repeats, at) => {
+          const steps = order.map((i) => lateOrder[i]!)
+          const duplicates = repeats.map((i) => lateOrder[i]!)
+          const split = at % (steps.length + 1)
+          const withDuplicates = [...steps.slice(0, split), ...duplicates, ...steps.slice(split)]
+          assert.deepEqual(rows(run(withDuplicates)), expected)
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+
+  test('a repeated event emits nothing new', () => {
+    const driver = run(lateOrder)
+    const before = driver.outputs.length
+    for (const step of lateOrder) step(driver)
+    assert.equal(driver.outputs.length, before)
+  })
+
+  test('a score outside 1..5 is rejected, and the order goes on', () => {
+    const driver = run([
+      (d) => d.pipe('review', review('r5', 'o5', t0, null, 0)),
+      (d) => d.pipe('review', review('r6', 'o5', t0, null, 6)),
+      (d) => d.pipe('review', review('r7', 'o5', t0, null, 2.5)),
+      (d) => d.pipe('review', review('r8', 'o5', t0, null, 5)),
+    ])
+    assert.equal(driver.rejected.length, 3)
+    for (const { error } of driver.rejected) assert.ok(isPlatformError(error, 'EVENT_INVALID'))
+    assert.match(driver.rejected[0]!.error.message, /score 0/)
+    assert.deepEqual(
+      rows(driver).map((r) => r.review_id),
+      ['r8'],
+    )
+  })
+
+  test('an unknown status is rejected as the lifecycle job rejects it', () => {
+    const driver = run([(d) => d.pipe('orderStatus', status('o6', 'teleported', t0))])
+    assert.equal(driver.rejected.length, 1)
+    assert.ok(isPlatformError(driver.rejected[0]?.error, 'EVENT_INVALID'))
+  })
+})

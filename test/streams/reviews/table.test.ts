@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, test } from 'node:test'
+import { createClickHouse } from '../../../core/clickhouse.ts'
+import type { Review } from '../../../schemas/types.generated.ts'
+import { factReviewAnswerLeadDays } from '../../../sinks/fact-review-answer-lead-days/table.ts'
+import { ensureLiveGeneration } from '../../../sinks/generations.ts'
+import { FACT_REVIEW_ANSWER_LEAD_DAYS, reviewsJob } from '../../../streams/reviews/job.ts'
+import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+
+const path = mkdtempSync(join(tmpdir(), 'reviews-table-'))
+const client = createClickHouse({ path })
+after(async () => {
+  await client.close()
+  rmSync(path, { recursive: true, force: true })
+})
+
+const review = (review_id: string, created: number, answered: number | null): Review => ({
+  review_id,
+  order_id: 'o1',
+  review_score: 3,
+  review_comment_title: null,
+  review_comment_message: null,
+  review_creation_date: created,
+  review_answer_timestamp: answered,
+  event_time: created,
+  ingest_time: created + 60,
+})
+
+test('converged rows round-trip through the real DDL and the stable view', async () => {
+  const driver = new JobTestDriver(reviewsJob)
+    .pipe('review', review('r1', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 15, 12)))
+    .pipe('review', review('r2', Date.UTC(2018, 2, 12), null))
+    .pipe('estimatedDeliveryDate', {
+      order_id: 'o1',
+      estimated_delivery_date: Date.UTC(2018, 2, 10),
+      event_time: Date.UTC(2018, 2, 1),
+      ingest_time: Date.UTC(2018, 2, 1),
+    })
+    .pipe('orderStatus', {
+      order_id: 'o1',
+      customer_id: 'c1',
+      status: 'delivered_customer',
+      event_time: Date.UTC(2018, 2, 13, 18),
+      ingest_time: Date.UTC(2018, 2, 13, 18),
+    })
+  const { physical } = await ensureLiveGeneration(client, factReviewAnswerLeadDays, '1')
+  // Every emitted version goes in, as the sink would write them; the view's FINAL keeps the last.
+  await client.insert({
+    table: physical,
+    values: driver.outputs.map((o) => o.row),
+    format: 'JSONEachRow',
+  })
+  const result = await client.query({
+    query: `SELECT order_id, review_id, review_score,
+              toUnixTimestamp64Milli(review_creation_date) AS review_creation_date,
+              toUnixTimestamp64Milli(review_answer_timestamp) AS review_answer_timestamp,
+              answer_lead_days, creation_lead_days, delay_days, is_late, version
+            FROM ${FACT_REVIEW_ANSWER_LEAD_DAYS} ORDER BY review_id`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })
+  const read = await result.json()
+  const expected = driver
+    .table(FACT_REVIEW_ANSWER_LEAD_DAYS, (row) => `${row.review_id}:${row.order_id}`)
+    .sort((a, b) => String(a.review_id).localeCompare(String(b.review_id)))
+  assert.equal(expected.length, 2)
+  assert.deepEqual(read, expected)
+})
