@@ -1,21 +1,11 @@
 import { pathToFileURL } from 'node:url'
+import { Random } from '../data/generate/random.ts'
 import { CountMinSketch, candidateCapacityFor } from '../streams/topk/sketch/index.ts'
 
 const DISTINCT_KEYS = 1_000_000
 const EVENTS = 5_000_000
 const ZIPF_S = 1.1
 const STREAM_SEED = 20240601
-
-/** Seeded PRNG (mulberry32): the stream is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Ranks drawn from Zipf(s) over [0, n) by inverting the CDF with a binary search. */
 function zipfStream(n: number, s: number, events: number, seed: number): Int32Array {
@@ -25,10 +15,10 @@ function zipfStream(n: number, s: number, events: number, seed: number): Int32Ar
     sum += 1 / (rank + 1) ** s
     cdf[rank] = sum
   }
-  const random = mulberry32(seed)
+  const random = new Random(seed)
   const ranks = new Int32Array(events)
   for (let i = 0; i < events; i++) {
-    const target = random() * sum
+    const target = random.next() * sum
     let lo = 0
     let hi = n - 1
     while (lo < hi) {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { isPlatformError } from '../../../../core/errors.ts'
 import { CountMinSketch } from '../../../../streams/topk/sketch/index.ts'
-import { addsArb, exactCounts, mulberry32 } from './helpers.ts'
+import { addsArb, exactCounts, seededRandom } from './helpers.ts'
 
 const code = (expected: string) => (error: unknown) =>
   isPlatformError(error) && error.code === expected
@@ -83,7 +83,7 @@ describe('CountMinSketch estimates', () => {
   for (const conservative of [false, true]) {
     it(`keeps the share of keys off by more than ε·N under δ (${conservative ? 'conservative' : 'plain'})`, () => {
       for (const seed of [1, 2, 3]) {
-        const random = mulberry32(seed)
+        const random = seededRandom(seed)
         const sketch = CountMinSketch.fromErrorBounds({
           epsilon: 0.01,
           delta: 0.05,
@@ -191,7 +191,7 @@ describe('CountMinSketch top-K', () => {
   })
 
   it('keeps the true heavy hitters of a skewed stream', () => {
-    const random = mulberry32(42)
+    const random = seededRandom(42)
     const sketch = CountMinSketch.fromErrorBounds({ epsilon: 0.001, delta: 0.01, seed: 5 })
     const exact = new Map<string, number>()
     for (let i = 0; i < 50_000; i++) {

@@ -1,14 +1,10 @@
 import fc from 'fast-check'
+import { Random } from '../../../../data/generate/random.ts'
 
-/** Seeded PRNG (mulberry32) so statistical streams are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/** Seeded PRNG, so statistical streams are reproducible. */
+export function seededRandom(seed: number): () => number {
+  const random = new Random(seed)
+  return () => random.next()
 }
 
 export interface Add {
