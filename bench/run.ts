@@ -12,6 +12,7 @@ import { silentLogger } from '../core/logger.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { getTestStack } from '../test/support/stack.ts'
 import { benchGenerate, benchSimulate } from './data.ts'
+import { benchJobs } from './jobs.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
 
 type Print = (line: string) => void
@@ -21,6 +22,7 @@ const benches: Record<string, Bench> = {
   'sketch-accuracy': (print) => runSketchAccuracyBench(print),
   generate: (print) => benchGenerate(print),
   simulate: async (print, services) => benchSimulate(print, await services()),
+  jobs: async (print, services) => benchJobs(print, await services()),
 }
 
 const wanted = process.argv.slice(2)

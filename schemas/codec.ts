@@ -1,4 +1,5 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
+import avro from 'avsc'
 import { PlatformError, type RecordContext } from '../core/errors.ts'
 import { readAvroSchema } from './avro.ts'
 import { type TopicSpec, valueSubject } from './topics.ts'
@@ -20,6 +21,9 @@ const HEADER_BYTES = 5
 export class AvroCodec {
   readonly registry: SchemaRegistry
   private readonly writerIds = new Map<string, number>()
+  /** Built once per reader schema and per (writer id, reader): decoding is on every hot path. */
+  private readonly readers = new Map<string, avro.Type>()
+  private readonly resolvers = new Map<string, { reader: avro.Type; resolver: unknown }>()
 
   constructor(options: AvroCodecOptions) {
     this.registry = new SchemaRegistry({ host: options.registryUrl })
@@ -60,9 +64,8 @@ export class AvroCodec {
     }
     const schemaId = bytes.readInt32BE(1)
     try {
-      return (await this.registry.decode(bytes, {
-        [SchemaType.AVRO]: { readerSchema: readAvroSchema(spec.schema) as never },
-      })) as V
+      const { reader, resolver } = await this.resolverFor(schemaId, spec.schema)
+      return reader.fromBuffer(bytes.subarray(HEADER_BYTES), resolver as never) as V
     } catch (error) {
       const status = (error as { status?: unknown }).status
       if (status === 404 || status === 40403) {
@@ -92,7 +95,27 @@ export class AvroCodec {
       )
     }
   }
+
+  private async resolverFor(schemaId: number, schemaName: string) {
+    const cacheKey = `${schemaId}/${schemaName}`
+    const cached = this.resolvers.get(cacheKey)
+    if (cached) return cached
+    let reader = this.readers.get(schemaName)
+    if (!reader) {
+      reader = avro.Type.forSchema(readAvroSchema(schemaName) as never)
+      this.readers.set(schemaName, reader)
+    }
+    const writer = (await this.registry.getSchema(schemaId)) as unknown as WriterType
+    // Same schema: decode directly; otherwise Avro schema resolution, writer → reader.
+    const resolver = writer.equals(reader) ? undefined : reader.createResolver(writer)
+    const entry = { reader, resolver }
+    this.resolvers.set(cacheKey, entry)
+    return entry
+  }
 }
+
+/** avsc types of record values; `getSchema` returns one (the client caches it by id). */
+type WriterType = avro.Type
 
 function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code
