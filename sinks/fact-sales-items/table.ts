@@ -1,19 +1,21 @@
 import type { TableDefinition } from '../table.ts'
 
 /**
- * Monthly sums over live (not canceled) lines, grouped by `keys`. The sums get their own
- * names inside, as a ClickHouse alias equal to a column name would shadow that column.
- * The quantity is cast from sum()'s UInt64 so JSON readers get a number, not a string.
+ * Monthly sums over live (not canceled) lines, grouped by `keys`. Money is summed in whole
+ * cents, exact whatever order rows come in (a Float64 sum is not, and flipped half-cent
+ * averages between runs); the average is rounded half up to the cent in integers. The sums
+ * get their own names inside, as a ClickHouse alias equal to a column name would shadow that
+ * column. The quantity is cast from sum()'s UInt64 so JSON readers get a number.
  */
 const monthlySales = (keys: string) => `
   SELECT ${keys},
     units AS quantity,
-    round(gross, 2) AS revenue,
-    round(gross / units, 2) AS avg_unit_price
+    cents / 100 AS revenue,
+    intDiv(2 * cents + units, 2 * units) / 100 AS avg_unit_price
   FROM (
     SELECT ${keys},
       toUInt32(sum(quantity)) AS units,
-      sum(revenue) AS gross
+      sum(toInt64(round(revenue * 100))) AS cents
     FROM fact_sales_items
     WHERE NOT canceled
     GROUP BY ${keys}
