@@ -33,18 +33,26 @@ export async function bootstrapTopics(
     replicationFactor: options.replicationFactor ?? 1,
     configEntries: compacted ? [...compactedTopicConfig] : [],
   }))
+  const created = await createMissingTopics(admin, wanted)
+  options.logger.info({ created, existing: wanted.length - created.length }, 'topics bootstrapped')
+  return created
+}
+
+/** Creates those of `wanted` that do not exist yet and waits for their leaders. */
+export async function createMissingTopics(
+  admin: Admin,
+  wanted: readonly ITopicConfig[],
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics())
   const missing = wanted.filter((t) => !existing.has(t.topic))
   if (missing.length > 0) {
-    await admin.createTopics({ topics: missing, waitForLeaders: false })
+    await admin.createTopics({ topics: [...missing], waitForLeaders: false })
     await waitForLeaders(
       admin,
       missing.map((t) => t.topic),
     )
   }
-  const created = missing.map((t) => t.topic)
-  options.logger.info({ created, existing: wanted.length - created.length }, 'topics bootstrapped')
-  return created
+  return missing.map((t) => t.topic)
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Platform } from '../core/platform.ts'
+import { createMissingTopics } from '../ops/topics.ts'
 import { ensureLiveGeneration } from '../sinks/generations.ts'
 import { TableSink } from '../sinks/table-sink.ts'
 import type { JobEntry } from './jobs.ts'
@@ -19,6 +20,17 @@ export async function startJobs(
 ): Promise<Array<JobRunner<unknown, never>>> {
   const { config, clickhouse, jobMetrics, logger } = platform
   const runners: Array<JobRunner<unknown, never>> = []
+  // A job must be able to dead-letter from its first record, whoever bootstrapped the topics.
+  const admin = platform.kafka.admin()
+  await admin.connect()
+  try {
+    await createMissingTopics(
+      admin,
+      entries.map(({ job }) => ({ topic: deadLetterTopic(config.namespace, job.name) })),
+    )
+  } finally {
+    await admin.disconnect()
+  }
   for (const { job, tables } of entries) {
     const sinks: Record<string, TableSink> = {}
     let generation = 1
