@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { topicName } from '../../schemas/topics.ts'
 import type { OrderStatus } from '../../schemas/types.generated.ts'
 import { BronzePublisher } from '../../streams/publisher.ts'
-import { readAll } from '../support/kafka.ts'
+import { createEagerlyCompactedTopics, readAll } from '../support/kafka.ts'
 import { createTestPlatform, eventually } from '../support/platform.ts'
 
 const statuses = ['purchase', 'approved', 'delivered_carrier', 'delivered_customer']
@@ -14,24 +14,7 @@ test('compaction keeps one record per fact key, so every status of every order s
   const admin = platform.kafka.admin()
   await admin.connect()
   t.after(() => admin.disconnect())
-  // Tiny segments and an eager cleaner so the log cleaner runs within seconds.
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      {
-        topic,
-        numPartitions: 1,
-        configEntries: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'segment.ms', value: '100' },
-          { name: 'segment.bytes', value: '1024' },
-          { name: 'min.cleanable.dirty.ratio', value: '0.001' },
-          { name: 'min.compaction.lag.ms', value: '0' },
-          { name: 'delete.retention.ms', value: '100' },
-        ],
-      },
-    ],
-  })
+  await createEagerlyCompactedTopics(admin, [topic])
   const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
   await publisher.connect()
   t.after(() => publisher.disconnect())

@@ -1,4 +1,5 @@
-import type { Kafka, KafkaMessage } from 'kafkajs'
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs'
+import { createMissingTopics } from '../../ops/topics.ts'
 import { uniqueName } from './platform.ts'
 
 export interface ConsumedRecord {
@@ -40,4 +41,30 @@ export async function readAll(
     await consumer.disconnect()
   }
   return records
+}
+
+/**
+ * Compacted topics whose log cleaner runs within seconds (tiny segments, eager cleaning),
+ * created through the same leader wait as bootstrap, which a cold KRaft broker needs.
+ */
+export async function createEagerlyCompactedTopics(
+  admin: Admin,
+  topics: readonly string[],
+  segmentBytes = 1024,
+): Promise<void> {
+  await createMissingTopics(
+    admin,
+    topics.map((topic) => ({
+      topic,
+      numPartitions: 1,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'segment.ms', value: '100' },
+        { name: 'segment.bytes', value: String(segmentBytes) },
+        { name: 'min.cleanable.dirty.ratio', value: '0.001' },
+        { name: 'min.compaction.lag.ms', value: '0' },
+        { name: 'delete.retention.ms', value: '100' },
+      ],
+    })),
+  )
 }

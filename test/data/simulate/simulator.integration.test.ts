@@ -20,7 +20,7 @@ import {
 } from '../../../data/index.ts'
 import { type BronzeTopicId, topicName, topics } from '../../../schemas/topics.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
-import { type ConsumedRecord, readAll } from '../../support/kafka.ts'
+import { type ConsumedRecord, createEagerlyCompactedTopics, readAll } from '../../support/kafka.ts'
 import { createTestPlatform, eventually } from '../../support/platform.ts'
 import { tempDir } from '../support.ts'
 
@@ -105,22 +105,7 @@ test('a stopped simulation resumes; after compaction every (topic, key) is there
   const admin = platform.kafka.admin()
   await admin.connect()
   t.after(() => admin.disconnect())
-  // Tiny segments and an eager cleaner so the log cleaner runs within seconds.
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: names.map((topic) => ({
-      topic,
-      numPartitions: 1,
-      configEntries: [
-        { name: 'cleanup.policy', value: 'compact' },
-        { name: 'segment.ms', value: '100' },
-        { name: 'segment.bytes', value: '1048576' },
-        { name: 'min.cleanable.dirty.ratio', value: '0.001' },
-        { name: 'min.compaction.lag.ms', value: '0' },
-        { name: 'delete.retention.ms', value: '100' },
-      ],
-    })),
-  })
+  await createEagerlyCompactedTopics(admin, names, 1_048_576)
   const input = await generatedTimeline(t, 0.002)
   const batchSize = 100
   assert.ok(input.timeline.length > 8 * batchSize, 'enough batches to stop midway')

@@ -14,25 +14,15 @@ import {
 } from '../../../streams/order-enrichment/job.ts'
 import type { OrderEnrichmentState } from '../../../streams/order-enrichment/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { productEntity } from '../../support/events.ts'
 
 export const DAY = 86_400_000
 export const HOUR = 3_600_000
 export const t0 = Date.UTC(2018, 2, 1, 10)
 export const loaded = Date.UTC(2018, 1, 1)
 
-export const product = (product_id: string, category: string, english: string): Product => ({
-  product_id,
-  category_name: category,
-  category_name_english: english,
-  name_length: null,
-  description_length: null,
-  photos_qty: null,
-  weight_g: null,
-  length_cm: null,
-  height_cm: null,
-  width_cm: null,
-  ingest_time: loaded,
-})
+export const product = (product_id: string, category: string, english: string): Product =>
+  productEntity(product_id, category, english, loaded)
 export const seller = (seller_id: string, zip: string, city: string, state: string): Seller => ({
   seller_id,
   zip_code_prefix: zip,

@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { isPlatformError } from '../../../core/errors.ts'
-import type { EstimatedDeliveryDate, OrderStatus } from '../../../schemas/types.generated.ts'
 import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { estimatedDate, orderStatus } from '../../support/events.ts'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
 const t0 = Date.UTC(2018, 2, 1, 10)
 
-const status = (order_id: string, s: string, at: number): OrderStatus => ({
-  order_id,
-  customer_id: `c-${order_id}`,
-  status: s,
-  event_time: at,
-  ingest_time: at + 60,
-})
-const promised = (order_id: string, date: number): EstimatedDeliveryDate => ({
-  order_id,
-  estimated_delivery_date: date,
-  event_time: t0 + HOUR,
-  ingest_time: t0 + HOUR + 60,
-})
+const status = orderStatus
+const promised = (order_id: string, date: number) => estimatedDate(order_id, date, t0 + HOUR)
 
 type Driver = JobTestDriver<OrderLifecycleState, 'orderStatus' | 'estimatedDeliveryDate'>
 type Step = (d: Driver) => void

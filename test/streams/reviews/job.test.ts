@@ -2,32 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { isPlatformError } from '../../../core/errors.ts'
-import type {
-  EstimatedDeliveryDate,
-  OrderStatus,
-  Review,
-} from '../../../schemas/types.generated.ts'
+import type { Review } from '../../../schemas/types.generated.ts'
 import { FACT_REVIEW_ANSWER_LEAD_DAYS, reviewsJob } from '../../../streams/reviews/job.ts'
 import type { ReviewsState } from '../../../streams/reviews/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { estimatedDate, orderStatus } from '../../support/events.ts'
 
 const HOUR = 3_600_000
 const t0 = Date.UTC(2018, 2, 1, 10)
 const deliveredAt = Date.UTC(2018, 2, 13, 18)
 
-const status = (order_id: string, s: string, at: number): OrderStatus => ({
-  order_id,
-  customer_id: `c-${order_id}`,
-  status: s,
-  event_time: at,
-  ingest_time: at + 60,
-})
-const promised = (order_id: string, date: number): EstimatedDeliveryDate => ({
-  order_id,
-  estimated_delivery_date: date,
-  event_time: t0 + 2 * HOUR,
-  ingest_time: t0 + 2 * HOUR + 60,
-})
+const status = orderStatus
+const promised = (order_id: string, date: number) => estimatedDate(order_id, date, t0 + 2 * HOUR)
 const review = (
   review_id: string,
   order_id: string,

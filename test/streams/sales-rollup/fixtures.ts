@@ -1,7 +1,8 @@
-import type { OrderItem, OrderStatus, Product } from '../../../schemas/types.generated.ts'
+import type { OrderItem, OrderStatus } from '../../../schemas/types.generated.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { FACT_SALES_ITEMS, salesRollupJob } from '../../../streams/sales-rollup/job.ts'
 import type { SalesRollupState } from '../../../streams/sales-rollup/state.ts'
+import { productEntity } from '../../support/events.ts'
 
 export type Driver = JobTestDriver<SalesRollupState, 'orderItem' | 'orderStatus'>
 export type Step = (d: Driver) => void
@@ -9,20 +10,7 @@ export type Step = (d: Driver) => void
 export const march = Date.UTC(2018, 2, 31, 23, 30)
 export const april = Date.UTC(2018, 3, 1, 0, 15)
 
-const product = (product_id: string, category: string | null, english: string | null) =>
-  ({
-    product_id,
-    category_name: category,
-    category_name_english: english,
-    name_length: null,
-    description_length: null,
-    photos_qty: null,
-    weight_g: null,
-    length_cm: null,
-    height_cm: null,
-    width_cm: null,
-    ingest_time: 0,
-  }) satisfies Product
+const product = productEntity
 
 export const item = (
   order_id: string,
