@@ -51,6 +51,12 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['job'] as const,
       registers: [registry],
     }),
+    scopeBytes: new Gauge({
+      name: 'kappa_job_scope_bytes',
+      help: 'Approximate memory held by a partition scope (e.g. top-K sketches)',
+      labelNames: ['job', 'partition'] as const,
+      registers: [registry],
+    }),
     sinkRows: new Counter({
       name: 'kappa_sink_rows_total',
       help: 'Rows written to ClickHouse by table',

@@ -3,7 +3,8 @@ import type { TableDefinition } from './table.ts'
 
 /**
  * Physical tables carry a generation suffix; readers query the stable name, a view
- * over the live generation with FINAL so they only ever see converged rows. Replay
+ * over the live generation with FINAL so they only ever see converged rows, and a
+ * `generation` column that says which generation answered. Replay
  * builds generation N+1 beside N and swaps the view when it has caught up.
  */
 export const GENERATIONS_TABLE = 'kappa_generations'
@@ -87,7 +88,7 @@ export async function activateGeneration(
   }
   await client.command({
     query: `CREATE OR REPLACE VIEW ${table.name} AS
-            SELECT * FROM ${physicalName(table.name, generation)} FINAL`,
+            SELECT *, ${generation} AS generation FROM ${physicalName(table.name, generation)} FINAL`,
   })
   for (const view of table.derivedViews ?? []) {
     await client.command({ query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query}` })

@@ -12,11 +12,16 @@ export interface TableSinkOptions {
   readonly observeInsert?: (table: string, rows: number, seconds: number) => void
 }
 
+/** Where a job's rows for one table go: a table sink, or something that wraps one. */
+export interface RowSink {
+  write(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void>
+}
+
 /**
  * Writes a checkpoint's rows to one ClickHouse table. Rows are versioned
  * (ReplacingMergeTree), so writing the same rows again after a crash is harmless.
  */
-export class TableSink {
+export class TableSink implements RowSink {
   private readonly maxRows: number
 
   constructor(private readonly options: TableSinkOptions) {

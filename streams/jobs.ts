@@ -4,6 +4,7 @@ import { factOrderDetail } from '../sinks/fact-order-detail/table.ts'
 import { factOrderLeadDays } from '../sinks/fact-order-lead-days/table.ts'
 import { factReviewAnswerLeadDays } from '../sinks/fact-review-answer-lead-days/table.ts'
 import { factSalesItems } from '../sinks/fact-sales-items/table.ts'
+import { orderDelay } from '../sinks/order-delay/table.ts'
 import { pipelineAudit } from '../sinks/pipeline-audit/table.ts'
 import type { TableDefinition } from '../sinks/table.ts'
 import { orderEnrichmentJob } from './order-enrichment/job.ts'
@@ -19,8 +20,8 @@ export interface JobEntry {
   readonly tables: Readonly<Record<string, TableDefinition>>
 }
 
-const entry = <S, T extends BronzeTopicId>(
-  job: Job<S, T>,
+const entry = <S, T extends BronzeTopicId, P>(
+  job: Job<S, T, P>,
   tables: readonly TableDefinition[],
 ): [string, JobEntry] => [
   job.name,
@@ -33,7 +34,7 @@ const entry = <S, T extends BronzeTopicId>(
 
 /** Every job `kappa run` knows, by name. */
 export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntries([
-  entry(orderLifecycleJob, [factOrderLeadDays]),
+  entry(orderLifecycleJob, [factOrderLeadDays, orderDelay]),
   entry(orderEnrichmentJob, [factOrderDetail, dimUserLocation]),
   entry(salesRollupJob, [factSalesItems]),
   entry(reviewsJob, [factReviewAnswerLeadDays]),

@@ -1,63 +1,93 @@
-import { PlatformError } from '../../core/errors.ts'
-import type { Job, StepResult } from '../runtime/job.ts'
+import type { Job, PartitionContext, StepResult, TableOutput } from '../runtime/job.ts'
+import { jsonScopeCodec } from '../runtime/partition-scope.ts'
+import { foldLifecycle } from './fold.ts'
 import { leadDaysRow } from './lead-days.ts'
-import { emptyOrderState, type OrderLifecycleState } from './state.ts'
+import {
+  closingDelayRow,
+  ORDER_DELAY,
+  openDelayRow,
+  overdueDays,
+  type PendingDelivery,
+  pendingKey,
+  utcDay,
+} from './open-delays.ts'
+import type { OrderLifecycleState } from './state.ts'
 
 export const FACT_ORDER_LEAD_DAYS = 'fact_order_lead_days'
 
-const statusField = {
-  purchase: 'purchase_at',
-  approved: 'approved_at',
-  delivered_carrier: 'delivered_carrier_at',
-  delivered_customer: 'delivered_customer_at',
-  canceled: 'canceled_at',
-} as const satisfies Record<string, keyof OrderLifecycleState>
-
-type Status = keyof typeof statusField
-
-const isStatus = (status: string): status is Status => Object.hasOwn(statusField, status)
+type Input = 'orderStatus' | 'estimatedDeliveryDate'
 
 /**
- * Merges an order's status events and promised date into one state. The merge keeps
- * the first value of each fact, so duplicates and any arrival order give the same state.
+ * Merges an order's status events and promised date into one state (any arrival order gives
+ * the same state) and keeps the orders still awaiting delivery in the partition scope, so that
+ * when the event-time watermark passes a promised day with no delivery the order is reported
+ * as an open delay — with no clock: only events move the watermark.
  */
-export const orderLifecycleJob: Job<OrderLifecycleState, 'orderStatus' | 'estimatedDeliveryDate'> =
-  {
-    name: 'order-lifecycle',
-    version: '1',
-    inputs: ['orderStatus', 'estimatedDeliveryDate'],
-    outputs: [FACT_ORDER_LEAD_DAYS],
-    stateKey: (event) => event.value.order_id,
-    process(previous, event): StepResult<OrderLifecycleState> {
-      const state = previous ?? emptyOrderState(event.value.order_id)
-      let next: OrderLifecycleState = state
-      if (event.topic === 'orderStatus') {
-        const { status, event_time, customer_id } = event.value
-        if (!isStatus(status)) {
-          // Thrown, not ignored: the runtime dead-letters it with this reason.
-          throw new PlatformError('EVENT_INVALID', `unknown order status "${status}"`, {
-            context: { topic: event.topic, key: event.key },
-          })
-        }
-        const field = statusField[status]
-        next = {
-          ...state,
-          customer_id: state.customer_id ?? customer_id,
-          [field]: state[field] ?? event_time,
-        }
-      } else {
-        next = {
-          ...state,
-          estimated_delivery_at: state.estimated_delivery_at ?? event.value.estimated_delivery_date,
-        }
+export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery> = {
+  name: 'order-lifecycle',
+  version: '2',
+  inputs: ['orderStatus', 'estimatedDeliveryDate'],
+  outputs: [FACT_ORDER_LEAD_DAYS, ORDER_DELAY],
+  stateKey: (event) => event.value.order_id,
+  process(previous, event, _lookups, partition): StepResult<OrderLifecycleState> {
+    const state = foldLifecycle(previous, event)
+    if (state === previous) return { state, outputs: [] }
+    const lead = leadDaysRow(state)
+    const outputs: TableOutput[] = [{ table: FACT_ORDER_LEAD_DAYS, row: lead }]
+    outputs.push(...trackPending(state, lead.version, partition))
+    return { state, outputs }
+  },
+  partition: {
+    codec: jsonScopeCodec<PendingDelivery>(),
+    onWatermark({ scope, watermark }, previous) {
+      const outputs: TableOutput[] = []
+      // Overdue days change only when the watermark crosses midnight (UTC).
+      if (
+        previous !== undefined &&
+        watermark !== undefined &&
+        utcDay(previous) === utcDay(watermark)
+      )
+        return outputs
+      for (const key of scope.keys().sort()) {
+        const pending = scope.get(key)!
+        const days = overdueDays(pending.estimated_delivery_at, watermark)
+        if (days <= pending.flagged_days) continue
+        scope.set(key, { ...pending, flagged_days: days })
+        outputs.push(openDelayRow(pending, days))
       }
-      if (next === state || sameFacts(next, state)) {
-        return { state: next, outputs: [] }
-      }
-      return { state: next, outputs: [{ table: FACT_ORDER_LEAD_DAYS, row: leadDaysRow(next) }] }
+      return outputs
     },
-  }
+  },
+}
 
-function sameFacts(a: OrderLifecycleState, b: OrderLifecycleState): boolean {
-  return (Object.keys(a) as Array<keyof OrderLifecycleState>).every((k) => a[k] === b[k])
+/** Keeps the order's pending-delivery entry in step with its state; emits delay rows. */
+function trackPending(
+  state: OrderLifecycleState,
+  facts: number,
+  { scope, watermark }: PartitionContext<PendingDelivery>,
+): TableOutput[] {
+  const key = pendingKey(state.order_id)
+  const known = scope.get(key)
+  const closed = state.canceled_at !== null || state.delivered_customer_at !== null
+  if (closed) {
+    if (known) scope.delete(key)
+    const row = closingDelayRow(state, (known?.flagged_days ?? 0) > 0, facts)
+    return row ? [row] : []
+  }
+  if (state.estimated_delivery_at === null) return []
+  const pending: PendingDelivery = {
+    order_id: state.order_id,
+    customer_id: state.customer_id,
+    purchase_at: state.purchase_at,
+    estimated_delivery_at: state.estimated_delivery_at,
+    flagged_days: known?.flagged_days ?? 0,
+  }
+  // A promised day already behind the watermark is overdue from the moment it is known.
+  const days = overdueDays(pending.estimated_delivery_at, watermark)
+  if (days > pending.flagged_days) {
+    scope.set(key, { ...pending, flagged_days: days })
+    return [openDelayRow(pending, days)]
+  }
+  scope.set(key, pending)
+  return []
 }

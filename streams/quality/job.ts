@@ -1,4 +1,4 @@
-import { orderLifecycleJob } from '../order-lifecycle/job.ts'
+import { foldLifecycle } from '../order-lifecycle/fold.ts'
 import type { InputEvent, Job, StepResult } from '../runtime/job.ts'
 import { auditRow } from './audit.ts'
 import { emptyQualityState, type QualityState } from './state.ts'
@@ -42,7 +42,7 @@ export const qualityJob: Job<QualityState, Input> = {
   inputs: ['orderStatus', 'estimatedDeliveryDate', 'orderItem', 'payment', 'review'],
   outputs: [PIPELINE_AUDIT],
   stateKey: (event) => event.value.order_id,
-  process(previous, event, lookups): StepResult<QualityState> {
+  process(previous, event): StepResult<QualityState> {
     const state = previous ?? emptyQualityState(event.value.order_id)
     const recordKey = `${event.topic}|${event.key}`
     if (state.seen.includes(recordKey)) return { state, outputs: [] }
@@ -50,7 +50,7 @@ export const qualityJob: Job<QualityState, Input> = {
     let lifecycle = state.lifecycle
     if (event.topic === 'orderStatus' || event.topic === 'estimatedDeliveryDate') {
       // Throws EVENT_INVALID on an unknown status, as the lifecycle job does.
-      lifecycle = orderLifecycleJob.process(lifecycle, event, lookups).state ?? lifecycle
+      lifecycle = foldLifecycle(lifecycle, event)
     }
     const { event_time, ingest_time } = event.value
     const rank = rankOf(event)

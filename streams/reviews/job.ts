@@ -1,5 +1,5 @@
 import { PlatformError } from '../../core/errors.ts'
-import { orderLifecycleJob } from '../order-lifecycle/job.ts'
+import { foldLifecycle } from '../order-lifecycle/fold.ts'
 import type { Job, StepResult, TableOutput } from '../runtime/job.ts'
 import { reviewRow } from './answer-lead-days.ts'
 import { emptyReviewsState, mergeReview, type ReviewsState } from './state.ts'
@@ -20,7 +20,7 @@ export const reviewsJob: Job<ReviewsState, Input> = {
   inputs: ['review', 'orderStatus', 'estimatedDeliveryDate'],
   outputs: [FACT_REVIEW_ANSWER_LEAD_DAYS],
   stateKey: (event) => event.value.order_id,
-  process(previous, event, lookups): StepResult<ReviewsState> {
+  process(previous, event): StepResult<ReviewsState> {
     const state = previous ?? emptyReviewsState(event.value.order_id)
     let next: ReviewsState
     if (event.topic === 'review') {
@@ -33,7 +33,7 @@ export const reviewsJob: Job<ReviewsState, Input> = {
       const merged = mergeReview(state.reviews[review_id], event.value)
       next = { ...state, reviews: { ...state.reviews, [review_id]: merged } }
     } else {
-      const order = orderLifecycleJob.process(state.order, event, lookups).state ?? state.order
+      const order = foldLifecycle(state.order, event)
       next = { ...state, order }
     }
     return { state: next, outputs: changedRows(state, next) }

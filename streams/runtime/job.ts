@@ -1,5 +1,6 @@
 import type { BronzeTopicId, BronzeValues } from '../../schemas/topics.ts'
 import type { GlobalTableId, Lookups } from './lookups.ts'
+import type { PartitionScope, ScopeCodec } from './partition-scope.ts'
 
 /** One decoded bronze record, discriminated by its catalogue topic id. */
 export type InputEvent<T extends BronzeTopicId = BronzeTopicId> = {
@@ -24,11 +25,41 @@ export interface StepResult<S> {
   readonly outputs: readonly TableOutput[]
 }
 
+/** What a step sees of its partition: shared scope entries and the event-time watermark. */
+export interface PartitionContext<P> {
+  readonly scope: PartitionScope<P>
+  /** See `PartitionScope.watermark`; already includes the event being processed. */
+  readonly watermark: number | undefined
+}
+
+/**
+ * Partition-scoped state for jobs that aggregate across keys (partial sketches) or act on
+ * event time (open delays). All of it is optional: per-key jobs ignore the scope.
+ */
+export interface PartitionHooks<P> {
+  readonly codec: ScopeCodec<P>
+  /** Called when the partition's watermark advances, after the event that advanced it. */
+  readonly onWatermark?: (
+    context: PartitionContext<P>,
+    previous: number | undefined,
+  ) => TableOutput[]
+  /**
+   * Emits what the scope has accumulated (partial sketches) and prunes what is final. The
+   * runtime calls it after a batch once `flushIntervalMs` has passed since the last flush or
+   * the scope has outgrown `maxScopeBytes`, whichever comes first, and on an idle timer.
+   */
+  readonly flush?: (context: PartitionContext<P>) => TableOutput[]
+  readonly flushIntervalMs?: number
+  readonly maxScopeBytes?: number
+  /** Approximate bytes an entry holds in memory, for `maxScopeBytes`. */
+  readonly sizeOf?: (value: P) => number
+}
+
 /**
  * A stream job: pure and deterministic. No clock, no I/O: the runtime owns consuming,
  * state, emitting and committing, which is what lets replay rebuild tables exactly.
  */
-export interface Job<S, T extends BronzeTopicId = BronzeTopicId> {
+export interface Job<S, T extends BronzeTopicId = BronzeTopicId, P = never> {
   readonly name: string
   /** Bumped whenever the logic changes; recorded with every table generation it builds. */
   readonly version: string
@@ -42,5 +73,11 @@ export interface Job<S, T extends BronzeTopicId = BronzeTopicId> {
   readonly outputs: readonly string[]
   /** Which state entry an event reads and writes (per order: the order id). */
   readonly stateKey: (event: InputEvent<T>) => string
-  readonly process: (state: S | undefined, event: InputEvent<T>, lookups: Lookups) => StepResult<S>
+  readonly process: (
+    state: S | undefined,
+    event: InputEvent<T>,
+    lookups: Lookups,
+    partition: PartitionContext<P>,
+  ) => StepResult<S>
+  readonly partition?: PartitionHooks<P>
 }

@@ -5,23 +5,24 @@ import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
 import { type BronzeTopicId, topicName, topics } from '../../schemas/topics.ts'
-import type { TableSink } from '../../sinks/table-sink.ts'
+import type { RowSink } from '../../sinks/table-sink.ts'
 import { applyBatch } from './apply.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
 import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
 import type { FaultInjector } from './faults.ts'
 import { GlobalTableReader } from './global-table-reader.ts'
-import type { InputEvent, Job } from './job.ts'
+import type { InputEvent, Job, TableOutput } from './job.ts'
+import { jsonScopeCodec, PartitionScope } from './partition-scope.ts'
 import { RedisStateStore } from './state-store.ts'
 
-export interface JobRunnerOptions<S, T extends BronzeTopicId> {
-  readonly job: Job<S, T>
+export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
+  readonly job: Job<S, T, P>
   readonly kafka: Kafka
   readonly codec: AvroCodec
   readonly redis: Redis
   /** One sink per table the job writes, by stable table name. */
-  readonly sinks: Readonly<Record<string, TableSink>>
+  readonly sinks: Readonly<Record<string, RowSink>>
   readonly groupId: string
   readonly sessionTimeoutMs?: number
   /** Prefix of the bronze topic names (empty in production). */
@@ -35,6 +36,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
   readonly breaker?: ErrorRateBreakerOptions
   /** Crash tests only: called between effects. */
   readonly faults?: FaultInjector
+  /** Wall clock for flush scheduling only; never reaches a job step. */
+  readonly now?: () => number
 }
 
 /**
@@ -48,7 +51,7 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId> {
  * a partition without one is read from the start of its log, and when Redis loses the
  * state mid-run every partition is rewound, so state is rebuilt from the log.
  */
-export class JobRunner<S, T extends BronzeTopicId> {
+export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private readonly logger: Logger
   private readonly topicIds: Map<string, T>
   private store: RedisStateStore<S> | undefined
@@ -62,8 +65,16 @@ export class JobRunner<S, T extends BronzeTopicId> {
   /** Partitions rewound to their log start and not yet checkpointed since. */
   private readonly rebuilding = new Set<string>()
   private readonly breaker: ErrorRateBreaker
+  /** Partition scopes held in memory between batches; reloaded from Redis when dropped. */
+  private readonly scopes = new Map<number, PartitionScope<P>>()
+  /** Partitions with events applied since their last flush, and when that flush was. */
+  private readonly unflushed = new Map<number, number>()
+  private flushTimer: NodeJS.Timeout | undefined
+  /** Batches and idle flushes touch the same scopes, so they run one at a time. */
+  private exclusive: Promise<unknown> = Promise.resolve()
+  private readonly now: () => number
 
-  constructor(private readonly options: JobRunnerOptions<S, T>) {
+  constructor(private readonly options: JobRunnerOptions<S, T, P>) {
     const missing = options.job.outputs.filter((table) => !options.sinks[table])
     if (missing.length > 0) {
       throw new PlatformError('CONFIG_INVALID', `no sink for ${missing.join(', ')}`, {
@@ -72,6 +83,7 @@ export class JobRunner<S, T extends BronzeTopicId> {
     }
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
     this.breaker = new ErrorRateBreaker(options.breaker)
+    this.now = options.now ?? Date.now
     this.topicIds = new Map(
       options.job.inputs.map((id) => [topicName(id, options.topicPrefix), id]),
     )
@@ -100,13 +112,24 @@ export class JobRunner<S, T extends BronzeTopicId> {
       ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     })
+    // After a rebalance another worker may have moved a partition's scope on.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.scopes.clear())
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...this.topicIds.keys()], fromBeginning: true })
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.processBatch(payload),
+      eachBatch: (payload) => this.runExclusive(() => this.processBatch(payload)),
     })
+    const interval = job.partition?.flush ? job.partition.flushIntervalMs : undefined
+    if (interval !== undefined) {
+      this.flushTimer = setInterval(() => {
+        this.runExclusive(() => this.flushIdle()).catch((error: unknown) =>
+          this.logger.error({ err: error }, 'idle flush failed; the next batch retries it'),
+        )
+      }, interval)
+      this.flushTimer.unref()
+    }
     this.logger.info({ groupId, inputs: job.inputs }, 'job started')
   }
 
@@ -129,7 +152,9 @@ export class JobRunner<S, T extends BronzeTopicId> {
 
   /** Finishes the batch in flight (which commits), then leaves the group. */
   async stop(): Promise<void> {
+    clearInterval(this.flushTimer)
     await this.consumer?.disconnect()
+    await this.runExclusive(() => this.flushIdle(true))
     await this.producer?.disconnect()
     await this.admin?.disconnect()
     await this.globals?.stop()
@@ -140,7 +165,63 @@ export class JobRunner<S, T extends BronzeTopicId> {
     this.logger.info('job stopped')
   }
 
-  private async processBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
+  private runExclusive<R>(work: () => Promise<R>): Promise<R> {
+    const run = this.exclusive.then(work)
+    this.exclusive = run.catch(() => undefined)
+    return run
+  }
+
+  private async scopeOf(partition: number): Promise<PartitionScope<P>> {
+    const cached = this.scopes.get(partition)
+    if (cached) return cached
+    const codec = this.options.job.partition?.codec ?? jsonScopeCodec<P>()
+    const fields = await this.storeOrThrow().scopeFields(partition)
+    const scope = PartitionScope.restore(partition, this.options.job.inputs, fields, codec)
+    this.scopes.set(partition, scope)
+    return scope
+  }
+
+  private flushDue(partition: number, scope: PartitionScope<P>): boolean {
+    const hooks = this.options.job.partition
+    if (!hooks?.flush) return false
+    const last = this.unflushed.get(partition)
+    if (last !== undefined && this.now() - last >= (hooks.flushIntervalMs ?? 0)) return true
+    if (hooks.maxScopeBytes === undefined || !hooks.sizeOf) return false
+    const size = scope.values().reduce((sum, value) => sum + hooks.sizeOf!(value), 0)
+    this.options.metrics.scopeBytes.set({ job: this.options.job.name, partition }, size)
+    return size > hooks.maxScopeBytes
+  }
+
+  /** Flushes partitions idle since their last events (or all pending ones on stop). */
+  private async flushIdle(all = false): Promise<void> {
+    const hooks = this.options.job.partition
+    if (!hooks?.flush || !this.store) return
+    for (const [partition, since] of [...this.unflushed]) {
+      if (!all && this.now() - since < (hooks.flushIntervalMs ?? 0)) continue
+      const scope = await this.scopeOf(partition)
+      const outputs = hooks.flush({ scope, watermark: scope.watermark })
+      await this.writeSinks(outputs)
+      const changes = scope.takeChanges(hooks.codec)
+      if (!(await this.store.commit(new Map(), [], { partition, ...changes }))) {
+        this.scopes.clear()
+        return
+      }
+      this.unflushed.delete(partition)
+    }
+  }
+
+  private async processBatch(payload: EachBatchPayload) {
+    const { partition } = payload.batch
+    try {
+      await this.processBatchOnce(payload)
+    } catch (error) {
+      // The step may have moved the in-memory scope on; Redis still has the committed one.
+      this.scopes.delete(partition)
+      throw error
+    }
+  }
+
+  private async processBatchOnce({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
     const { job, metrics } = this.options
     const { topic, partition } = batch
     const topicId = this.topicIds.get(topic)
@@ -179,7 +260,13 @@ export class JobRunner<S, T extends BronzeTopicId> {
       }
     }
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
-    const result = applyBatch(job, states, events, this.globalsOrThrow().tables.lookups)
+    const scope = await this.scopeOf(partition)
+    const result = applyBatch(job, states, events, this.globalsOrThrow().tables.lookups, scope)
+    if (!this.unflushed.has(partition)) this.unflushed.set(partition, this.now())
+    if (this.flushDue(partition, scope)) {
+      result.outputs.push(...job.partition!.flush!({ scope, watermark: scope.watermark }))
+      this.unflushed.delete(partition)
+    }
     for (const { event, error } of result.rejected) {
       const message = batch.messages.find((m) => m.offset === event.offset)
       if (message)
@@ -195,8 +282,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
     await this.writeSinks(result.outputs)
     this.options.faults?.reached('after-sink')
     const last = batch.messages[batch.messages.length - 1]!.offset
-    if (!(await store.commit(result.changes, [{ topic, partition, offset: last }]))) {
+    const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
+    const offsets = [{ topic, partition, offset: last }]
+    if (!(await store.commit(result.changes, offsets, { partition, ...scopeChanges }))) {
       endTimer()
+      this.scopes.clear()
       await store.openEpoch()
       await this.rewind([...this.seen.values()], 'state lost in Redis: rebuilding from the log')
       return
@@ -233,13 +323,11 @@ export class JobRunner<S, T extends BronzeTopicId> {
     )
   }
 
-  private async writeSinks(
-    outputs: ReadonlyArray<{ table: string; row: Record<string, unknown> }>,
-  ) {
+  private async writeSinks(outputs: readonly TableOutput[]) {
     const byTable = new Map<string, Array<Record<string, unknown>>>()
     for (const { table, row } of outputs) {
       const rows = byTable.get(table) ?? []
-      rows.push(row)
+      rows.push(row as Record<string, unknown>)
       byTable.set(table, rows)
     }
     for (const [table, rows] of byTable) {

@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis'
 
+/** Encoded partition-scope changes (see `PartitionScope.takeChanges`). */
+export interface ScopeChanges {
+  readonly partition: number
+  readonly set: ReadonlyArray<[string, string]>
+  readonly deleted: readonly string[]
+}
+
 export interface CheckpointedOffset {
   readonly topic: string
   readonly partition: number
@@ -23,6 +30,10 @@ export class RedisStateStore<S> {
 
   private stateKey(key: string): string {
     return `${this.prefix}:state:${key}`
+  }
+
+  private scopeKey(partition: number): string {
+    return `${this.prefix}:scope:${partition}`
   }
 
   private get checkpointKey(): string {
@@ -49,16 +60,22 @@ export class RedisStateStore<S> {
     return found
   }
 
+  /** A partition's scope fields as last committed (empty when none). */
+  async scopeFields(partition: number): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.scopeKey(partition))
+  }
+
   /** Last applied offset per `topic:partition`, or undefined when never checkpointed. */
   async checkpoint(topic: string, partition: number): Promise<bigint | undefined> {
     const raw = await this.redis.hget(this.checkpointKey, `${topic}:${partition}`)
     return raw === null ? undefined : BigInt(raw)
   }
 
-  /** Writes state changes and offsets atomically; false when the state was lost meanwhile. */
+  /** Writes state, scope changes and offsets atomically; false when the state was lost meanwhile. */
   async commit(
     changes: ReadonlyMap<string, S | undefined>,
     offsets: readonly CheckpointedOffset[],
+    scope?: ScopeChanges,
   ): Promise<boolean> {
     await this.redis.watch(this.epochKey)
     if ((await this.redis.exists(this.epochKey)) === 0) {
@@ -70,6 +87,8 @@ export class RedisStateStore<S> {
       if (state === undefined) tx.del(this.stateKey(key))
       else tx.set(this.stateKey(key), JSON.stringify(state))
     }
+    if (scope && scope.set.length > 0) tx.hset(this.scopeKey(scope.partition), ...scope.set.flat())
+    if (scope && scope.deleted.length > 0) tx.hdel(this.scopeKey(scope.partition), ...scope.deleted)
     for (const o of offsets) tx.hset(this.checkpointKey, `${o.topic}:${o.partition}`, o.offset)
     const results = await tx.exec()
     if (results === null) return false

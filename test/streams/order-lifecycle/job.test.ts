@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { isPlatformError } from '../../../core/errors.ts'
 import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import type { PendingDelivery } from '../../../streams/order-lifecycle/open-delays.ts'
 import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { estimatedDate, orderStatus } from '../../support/events.ts'
@@ -13,7 +14,11 @@ const t0 = Date.UTC(2018, 2, 1, 10)
 const status = orderStatus
 const promised = (order_id: string, date: number) => estimatedDate(order_id, date, t0 + HOUR)
 
-type Driver = JobTestDriver<OrderLifecycleState, 'orderStatus' | 'estimatedDeliveryDate'>
+type Driver = JobTestDriver<
+  OrderLifecycleState,
+  'orderStatus' | 'estimatedDeliveryDate',
+  PendingDelivery
+>
 type Step = (d: Driver) => void
 const lateOrder: Step[] = [
   (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),

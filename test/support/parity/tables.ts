@@ -73,6 +73,61 @@ const leadDays: ParityTable = {
     FROM lifecycle`,
 }
 
+/** The parity run's partition count: open delays depend on each partition's watermark. */
+export const PARITY_PARTITIONS = 3
+
+const utcDayOf = (ms: string) => `toDate(fromUnixTimestamp64Milli(${ms}, 'UTC'))`
+
+/**
+ * Open delays are judged against each partition's final event-time watermark: the lower of the
+ * latest status and the latest promised-date event times of the orders in that partition (the
+ * partition of an order is Kafka's murmur2 of its id, which ClickHouse has as kafkaMurmurHash).
+ * Late deliveries close with a version above any open one: 10^9 + the order's fact count.
+ */
+const orderDelay: ParityTable = {
+  name: 'order_delay',
+  identity: ['order_id'],
+  columns: {
+    order_id: 'value',
+    customer_id: 'value',
+    delay_state: 'value',
+    purchase_at: 'ms',
+    estimated_delivery_at: 'ms',
+    delivered_customer_at: 'ms',
+    delay_days: 'value',
+    version: 'value',
+  },
+  with: `
+  watermarks AS (
+    SELECT kafkaMurmurHash(order_id) % ${PARITY_PARTITIONS} AS partition,
+      least(maxIf(event_time, topic = 'orderStatus'),
+        maxIf(event_time, topic = 'estimatedDeliveryDate')) AS watermark
+    FROM records
+    WHERE topic IN ('orderStatus', 'estimatedDeliveryDate')
+    GROUP BY partition
+  ),
+  judged AS (
+    SELECT l.*,
+      toInt32(dateDiff('day', ${utcDayOf('estimated_ms')}, ${utcDayOf('w.watermark')})) AS overdue
+    FROM lifecycle AS l
+    INNER JOIN watermarks AS w ON w.partition = kafkaMurmurHash(l.order_id) % ${PARITY_PARTITIONS}
+    WHERE l.estimated_ms IS NOT NULL
+  )`,
+  reference: `
+    SELECT order_id, customer_id,
+      if(delivered_ms IS NULL, 'open', 'delivered_late') AS delay_state,
+      purchase_ms AS purchase_at,
+      estimated_ms AS estimated_delivery_at,
+      delivered_ms AS delivered_customer_at,
+      toInt32(if(delivered_ms IS NULL, overdue, delay_days)) AS delay_days,
+      toUInt64(if(delivered_ms IS NULL, overdue,
+        1000000000 + (customer_id != '') + 1 + (approved_ms IS NOT NULL)
+          + (carrier_ms IS NOT NULL) + 1 + (estimated_ms IS NOT NULL))) AS version
+    FROM judged
+    WHERE canceled_ms IS NULL
+      AND ((delivered_ms IS NULL AND overdue > 0) OR (delivered_ms IS NOT NULL AND delay_days > 0))`,
+}
+
 const reviewLeadDays: ParityTable = {
   name: 'fact_review_answer_lead_days',
   identity: ['order_id', 'review_id'],
@@ -377,6 +432,7 @@ const audit: ParityTable = {
 
 export const parityTables: readonly ParityTable[] = [
   leadDays,
+  orderDelay,
   orderDetail,
   userLocation,
   salesItems,
