@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '../core/clickhouse.ts'
 import type { BronzeTopicId } from '../schemas/topics.ts'
 import { dimUserLocation } from '../sinks/dim-user-location/table.ts'
 import { factOrderDetail } from '../sinks/fact-order-detail/table.ts'
@@ -7,28 +8,39 @@ import { factSalesItems } from '../sinks/fact-sales-items/table.ts'
 import { orderDelay } from '../sinks/order-delay/table.ts'
 import { pipelineAudit } from '../sinks/pipeline-audit/table.ts'
 import type { TableDefinition } from '../sinks/table.ts'
+import type { RowSink, TableSink } from '../sinks/table-sink.ts'
+import { topkPartials, topkRankings } from '../sinks/topk/table.ts'
 import { orderEnrichmentJob } from './order-enrichment/job.ts'
 import { orderLifecycleJob } from './order-lifecycle/job.ts'
 import { qualityJob } from './quality/job.ts'
 import { reviewsJob } from './reviews/job.ts'
 import type { Job } from './runtime/job.ts'
 import { salesRollupJob } from './sales-rollup/job.ts'
+import { topkJob } from './topk/job.ts'
+import { TopKMergeTier } from './topk/merge-tier.ts'
 
 export interface JobEntry {
   readonly job: Job<unknown, BronzeTopicId>
   /** Definitions of the tables the job writes, by stable name. */
   readonly tables: Readonly<Record<string, TableDefinition>>
+  /** Puts something between the job and its table sinks (the top-K merge tier). */
+  readonly wireSinks?: (
+    sinks: Readonly<Record<string, TableSink>>,
+    client: ClickHouseClient,
+  ) => Record<string, RowSink>
 }
 
 const entry = <S, T extends BronzeTopicId, P>(
   job: Job<S, T, P>,
   tables: readonly TableDefinition[],
+  wireSinks?: JobEntry['wireSinks'],
 ): [string, JobEntry] => [
   job.name,
   {
     // The runtime treats state as opaque JSON; each job keeps its own type inside.
     job: job as unknown as Job<unknown, BronzeTopicId>,
     tables: Object.fromEntries(tables.map((table) => [table.name, table])),
+    ...(wireSinks ? { wireSinks } : {}),
   },
 ]
 
@@ -39,4 +51,13 @@ export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntri
   entry(salesRollupJob, [factSalesItems]),
   entry(reviewsJob, [factReviewAnswerLeadDays]),
   entry(qualityJob, [pipelineAudit]),
+  // The job writes partial sketches; the merge tier ranks them into topk_rankings.
+  entry(topkJob, [topkPartials, topkRankings], (sinks, client) => ({
+    [topkPartials.name]: new TopKMergeTier({
+      client,
+      partials: sinks[topkPartials.name]!,
+      partialsPhysical: sinks[topkPartials.name]!.table,
+      rankings: sinks[topkRankings.name]!,
+    }),
+  })),
 ])

@@ -31,7 +31,7 @@ export async function startJobs(
   } finally {
     await admin.disconnect()
   }
-  for (const { job, tables } of entries) {
+  for (const { job, tables, wireSinks } of entries) {
     const sinks: Record<string, TableSink> = {}
     let generation = 1
     for (const table of Object.values(tables)) {
@@ -49,7 +49,7 @@ export async function startJobs(
       kafka: platform.kafka,
       codec: platform.codec,
       redis: platform.redis,
-      sinks,
+      sinks: wireSinks ? wireSinks(sinks, clickhouse) : sinks,
       groupId: `${config.namespace}.${job.name}.g${generation}`,
       topicPrefix: config.topicPrefix,
       sessionTimeoutMs: config.consumerSessionTimeoutMs,
