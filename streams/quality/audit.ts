@@ -2,10 +2,9 @@ import { currentStatus } from '../order-lifecycle/lead-days.ts'
 import type { QualityState } from './state.ts'
 
 /**
- * The pipeline_audit row of one order. Every field but `out_of_order_events` depends only
- * on the set of distinct records seen, not on their arrival order; that one counts
- * arrivals against what had arrived before, so it is order-dependent by definition, and
- * since Kafka fixes no interleaving across topics, a replay may count it differently.
+ * The pipeline_audit row of one order. Every field depends only on the set of distinct
+ * records seen, not on the order the job consumed them in (Kafka fixes no interleaving
+ * across topics), so a replay writes the same row.
  */
 export type PipelineAuditRow = {
   readonly order_id: string
@@ -23,6 +22,7 @@ export type PipelineAuditRow = {
   readonly first_ingest_time: number | null
   readonly last_ingest_time: number | null
   readonly late_events: number
+  /** Records that reached Kafka after a record of a later lifecycle stage of the order. */
   readonly out_of_order_events: number
   /** Expected records not seen yet, in a fixed order (see `missingRecords`). */
   readonly missing: readonly string[]
@@ -69,8 +69,19 @@ export function auditRow(state: QualityState): PipelineAuditRow {
     first_ingest_time: state.first_ingest_time,
     last_ingest_time: state.last_ingest_time,
     late_events: state.late_events,
-    out_of_order_events: state.out_of_order_events,
+    out_of_order_events: outOfOrder(state.staged),
     missing: missingRecords(state),
     version: state.seen.length,
   }
+}
+
+/**
+ * Staged records with another of a higher stage ingested strictly before them (e.g. the
+ * approval ingested after the carrier pick-up). Judged by ingest time, the records' own
+ * arrival order at Kafka, so any consumption order gives the same count.
+ */
+export function outOfOrder(staged: ReadonlyArray<readonly [number, number]>): number {
+  return staged.filter(([rank, ingest]) =>
+    staged.some(([later, earlier]) => later > rank && earlier < ingest),
+  ).length
 }

@@ -29,16 +29,17 @@ const rankOf = (event: InputEvent<Input>): number | undefined =>
   stageRank.get(event.topic === 'orderStatus' ? event.value.status : event.topic)
 
 /**
- * Audits what arrived for each order, and when. Out of order: a record whose stage rank
- * is below the highest rank already arrived for the order (e.g. approved after
- * delivered_carrier, an item after the approval); equal ranks are not (the estimated date
- * may precede its approval). Dead-lettered records (undecodable, or rejected by this
+ * Audits what arrived for each order, and when. Out of order: a record ingested after a
+ * record of a higher stage rank of the same order (e.g. approved after delivered_carrier,
+ * an item after the approval); equal ranks are not (the estimated date may precede its
+ * approval). Dead-lettered records (undecodable, or rejected by this
  * step) never reach this state: the runtime publishes them to the dead-letter topic and
  * counts them in `kappa_job_dead_letters_total`, which is where to read them.
  */
 export const qualityJob: Job<QualityState, Input> = {
   name: 'quality',
-  version: '1',
+  // 2: out-of-order judged by ingest time instead of consumption order.
+  version: '2',
   inputs: ['orderStatus', 'estimatedDeliveryDate', 'orderItem', 'payment', 'review'],
   outputs: [PIPELINE_AUDIT],
   stateKey: (event) => event.value.order_id,
@@ -62,10 +63,8 @@ export const qualityJob: Job<QualityState, Input> = {
       review_count: state.review_count + (event.topic === 'review' ? 1 : 0),
       first_ingest_time: Math.min(state.first_ingest_time ?? ingest_time, ingest_time),
       last_ingest_time: Math.max(state.last_ingest_time ?? ingest_time, ingest_time),
-      highest_stage: Math.max(state.highest_stage, rank ?? -1),
+      staged: rank === undefined ? state.staged : [...state.staged, [rank, ingest_time]],
       late_events: state.late_events + (ingest_time - event_time > LATE_THRESHOLD_MS ? 1 : 0),
-      out_of_order_events:
-        state.out_of_order_events + (rank !== undefined && rank < state.highest_stage ? 1 : 0),
     }
     return { state: next, outputs: [{ table: PIPELINE_AUDIT, row: auditRow(next) }] }
   },

@@ -11,10 +11,9 @@ export type QualityState = {
   readonly review_count: number
   readonly first_ingest_time: number | null
   readonly last_ingest_time: number | null
-  /** Highest lifecycle stage rank that has arrived; -1 before any ranked record. */
-  readonly highest_stage: number
+  /** `[stage rank, ingest time]` of every distinct record that has a lifecycle stage. */
+  readonly staged: ReadonlyArray<readonly [number, number]>
   readonly late_events: number
-  readonly out_of_order_events: number
 }
 
 export const emptyQualityState = (orderId: string): QualityState => ({
@@ -25,7 +24,6 @@ export const emptyQualityState = (orderId: string): QualityState => ({
   review_count: 0,
   first_ingest_time: null,
   last_ingest_time: null,
-  highest_stage: -1,
+  staged: [],
   late_events: 0,
-  out_of_order_events: 0,
 })

@@ -378,18 +378,15 @@ const audit: ParityTable = {
     first_ingest_time: 'ms',
     last_ingest_time: 'ms',
     late_events: 'value',
+    out_of_order_events: 'value',
     missing: 'value',
     version: 'value',
   },
-  excluded: {
-    // Counts each record against those of its order that arrived before it. The topics
-    // are consumed independently, so the interleaving (and the count) is the consumer's,
-    // not the data's; the job documents this column as order-dependent.
-    out_of_order_events: 'depends on how the consumer interleaves topics',
-  },
   // The ingest times are the simulator's (publish time + a hash-chosen 50..99 ms), not
   // the wall clock's, so they follow from the files. A record is late an hour after its
-  // event time. Version: the distinct records seen.
+  // event time, and out of order when a record of a later lifecycle stage (purchase, items
+  // and payments 0; approval and estimated date 1; carrier 2; delivery 3) was ingested
+  // strictly before it. Version: the distinct records seen.
   with: `
   arrivals AS (
     SELECT order_id,
@@ -399,8 +396,15 @@ const audit: ParityTable = {
       min(ingest) AS first_ingest_time,
       max(ingest) AS last_ingest_time,
       countIf(ingest - event_time > 3600000) AS late_events,
+      groupUniqArrayIf((stage, ingest, topic, key), stage >= 0) AS staged,
       uniqExact(topic, key) AS version
-    FROM (SELECT *, toInt64(${ingestTime('key', 'published')}) AS ingest FROM records)
+    FROM (
+      SELECT *, toInt64(${ingestTime('key', 'published')}) AS ingest,
+        multiIf(topic IN ('orderItem', 'payment') OR endsWith(key, ':purchase'), 0,
+          topic = 'estimatedDeliveryDate' OR endsWith(key, ':approved'), 1,
+          endsWith(key, ':delivered_carrier'), 2,
+          endsWith(key, ':delivered_customer'), 3, -1) AS stage
+      FROM records)
     GROUP BY order_id
   )`,
   reference: `
@@ -415,6 +419,8 @@ const audit: ParityTable = {
       a.review_count AS review_count,
       a.first_ingest_time AS first_ingest_time, a.last_ingest_time AS last_ingest_time,
       a.late_events AS late_events,
+      arrayCount(r -> arrayExists(s -> s.1 > r.1 AND s.2 < r.2, a.staged), a.staged)
+        AS out_of_order_events,
       l.delivered_ms IS NOT NULL AS delivered,
       delivered OR l.carrier_ms IS NOT NULL AS shipped,
       shipped OR l.approved_ms IS NOT NULL AS approved,
