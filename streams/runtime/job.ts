@@ -28,7 +28,11 @@ export interface StepResult<S> {
 /** What a step sees of its partition: shared scope entries and the event-time watermark. */
 export interface PartitionContext<P> {
   readonly scope: PartitionScope<P>
-  /** See `PartitionScope.watermark`; already includes the event being processed. */
+  /**
+   * See `PartitionScope.watermark`; in `process`, as it was before this event. It depends on
+   * how the consumer interleaved topics, so outputs decided by it must converge (versioned
+   * rows) rather than depend on the exact moment it passed.
+   */
   readonly watermark: number | undefined
 }
 

@@ -78,6 +78,15 @@ export class PartitionScope<P> {
     return low
   }
 
+  /**
+   * Latest event time seen on one input topic of this partition. Unlike the watermark it
+   * depends only on that topic's own records, never on how the consumer interleaved
+   * topics, so a step may base decisions on it and stay deterministic.
+   */
+  latest(topic: string): number | undefined {
+    return this.latestEventTime.get(topic)
+  }
+
   /** Records an event's time; returns the watermark before and after. */
   observe(
     topic: string,

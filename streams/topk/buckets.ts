@@ -63,9 +63,20 @@ export const SKETCH_SEED = 0x6b617070
 /**
  * How long after a bucket ends (in event time) it still takes corrections: a cancellation
  * retracts units from the buckets of its order's purchase, which may be weeks earlier. Past
- * this, a bucket's partial sketch is final and leaves memory.
+ * this, a bucket's partial sketch is final and leaves memory (see `acceptsChanges`).
  */
 export const RETRACTION_HORIZON_MS = 45 * DAY_MS
+/**
+ * Whether a bucket still takes a change from a record of some topic, given the latest event
+ * time seen on that topic in the partition (this record's included). Judged per topic, not
+ * by the watermark, so whether a change counts depends on the log alone, not on the
+ * consumer's interleaving of topics; once every topic has passed a bucket's horizon (the
+ * watermark has), nothing can change it and it may leave memory.
+ */
+export function acceptsChanges(kind: BucketKind, start: number, topicTime: number): boolean {
+  return topicTime < bucketEnd(kind, start) + RETRACTION_HORIZON_MS
+}
+
 /** The rollup lists the top 100 of every bucket; candidates keep a 4× margin. */
 export const TOP_K = 100
 export const CANDIDATE_CAPACITY = 4 * TOP_K

@@ -1,7 +1,7 @@
 import { PlatformError } from '../../core/errors.ts'
 import type { InputEvent, Job, PartitionContext, StepResult, TableOutput } from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
-import { bucketEnd, bucketKinds, bucketStart, RETRACTION_HORIZON_MS } from './buckets.ts'
+import { acceptsChanges, type BucketKind, bucketKinds, bucketStart } from './buckets.ts'
 import {
   type BucketId,
   bucketKey,
@@ -23,12 +23,22 @@ const statuses = new Set([
   'canceled',
 ])
 
-/** The lines of one order as counted, so a cancellation retracts exactly what was added. */
+/** One order line as counted, so a cancellation retracts exactly what was added. */
+interface CountedLine {
+  readonly product: string
+  readonly category: string | null
+  /** Its purchase time: the buckets it counts in. */
+  readonly at: number
+  /** Bucket kinds it was added to (a kind past its horizon when the line came is not). */
+  readonly kinds: readonly BucketKind[]
+}
+
 export interface TopKOrderState {
   readonly order_id: string
-  readonly canceled: boolean
-  /** By order_item_id: what the line counted under, and when (its purchase time). */
-  readonly lines: Readonly<Record<string, { product: string; category: string | null; at: number }>>
+  /** Latest order-status time in the partition when the cancellation came; null: not canceled. */
+  readonly canceled_at: number | null
+  /** By order_item_id. */
+  readonly lines: Readonly<Record<string, CountedLine>>
 }
 
 /**
@@ -37,11 +47,13 @@ export interface TopKOrderState {
  * writes the changed partials out and the merge tier (merge-tier.ts) adds the partials of all
  * partitions into the ranking. A cancellation retracts its order's units from the buckets
  * they were added to; the plain sketch is linear, so the result is the same whatever order
- * items and cancellations arrive in.
+ * items and cancellations arrive in. A change that comes past its bucket's retraction horizon
+ * (`acceptsChanges`) is dropped, judged by the latest event time of the change's own topic.
  */
 export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   name: 'top-k',
-  version: '1',
+  // 2: the retraction horizon is judged per topic, so replays count identically.
+  version: '2',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
   outputs: [TOPK_PARTIALS],
@@ -49,7 +61,7 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   process(previous, event, lookups, partition): StepResult<TopKOrderState> {
     const state: TopKOrderState = previous ?? {
       order_id: event.value.order_id,
-      canceled: false,
+      canceled_at: null,
       lines: {},
     }
     if (event.topic === 'orderItem')
@@ -60,9 +72,11 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
         context: { topic: event.topic, key: event.key },
       })
     }
-    if (status !== 'canceled' || state.canceled) return { state, outputs: [] }
-    for (const line of Object.values(state.lines)) count(partition, line, -1)
-    return { state: { ...state, canceled: true }, outputs: [] }
+    if (status !== 'canceled' || state.canceled_at !== null) return { state, outputs: [] }
+    const canceledAt = topicTime(partition, event)
+    for (const line of Object.values(state.lines))
+      count(partition, line, line.kinds, canceledAt, -1)
+    return { state: { ...state, canceled_at: canceledAt }, outputs: [] }
   },
   partition: {
     codec: partialCodec,
@@ -92,29 +106,38 @@ function addLine(
     category: lookups.product(product_id)?.category_name ?? null,
     at: event_time,
   }
-  if (!state.canceled) count(partition, line, 1)
-  return { ...state, lines: { ...state.lines, [id]: line } }
+  const kinds = count(partition, line, bucketKinds, topicTime(partition, event), 1)
+  // A line of an order already canceled is added and retracted as if it had come first, so
+  // the partials (counters, candidates, operation counts) are the same either way.
+  if (state.canceled_at !== null) count(partition, line, kinds, state.canceled_at, -1)
+  return { ...state, lines: { ...state.lines, [id]: { ...line, kinds } } }
 }
 
+/** Latest event time of the event's topic in this partition, the event's own included. */
+const topicTime = ({ scope }: PartitionContext<PartialSketch>, event: InputEvent<Input>) =>
+  Math.max(scope.latest(event.topic) ?? event.value.event_time, event.value.event_time)
+
 /**
- * Adds `units` for the line in every bucket that still takes changes. A bucket whose horizon
- * the watermark has passed is final (and may have left memory), so a change that late is
- * dropped rather than re-opening it.
+ * Adds `units` for the line in the buckets of `kinds` that still take changes at `now` (see
+ * `acceptsChanges`): a change that late is dropped rather than re-opening a final bucket.
+ * Returns the kinds it counted in.
  */
 function count(
-  { scope, watermark }: PartitionContext<PartialSketch>,
-  line: TopKOrderState['lines'][string],
+  { scope }: PartitionContext<PartialSketch>,
+  line: Omit<CountedLine, 'kinds'>,
+  kinds: readonly BucketKind[],
+  now: number,
   units: number,
-): void {
+): BucketKind[] {
   const keys: Array<[Dimension, string | null]> = [
     ['product', line.product],
     ['category', line.category],
   ]
-  for (const kind of bucketKinds) {
+  const counted: BucketKind[] = []
+  for (const kind of kinds) {
     const start = bucketStart(kind, line.at)
-    if (watermark !== undefined && bucketEnd(kind, start) + RETRACTION_HORIZON_MS <= watermark) {
-      continue
-    }
+    if (!acceptsChanges(kind, start, now)) continue
+    counted.push(kind)
     for (const [dimension, key] of keys) {
       if (key === null) continue
       const bucket: BucketId = { dimension, kind, start }
@@ -125,6 +148,7 @@ function count(
       scope.set(id, partial)
     }
   }
+  return counted
 }
 
 /** A `topk_partials` row per partial with changes since its last flush; final ones leave. */
@@ -149,9 +173,8 @@ function flushPartials({ scope, watermark }: PartitionContext<PartialSketch>): T
       partial.flushedOps = partial.ops
       scope.set(key, partial)
     }
-    if (watermark !== undefined && bucketEnd(kind, start) + RETRACTION_HORIZON_MS <= watermark) {
-      scope.delete(key)
-    }
+    // Every topic is past the horizon: no record can change this bucket any more.
+    if (watermark !== undefined && !acceptsChanges(kind, start, watermark)) scope.delete(key)
   }
   return outputs
 }

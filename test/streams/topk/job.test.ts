@@ -58,6 +58,21 @@ const monthKey = (dimension: 'product' | 'category') =>
 const monthSketch = (driver: Driver, dimension: 'product' | 'category' = 'product') =>
   driver.scope(0).get(monthKey(dimension))?.sketch
 
+/**
+ * Merges two topics' events as a consumer might: each topic's own order kept, the next event
+ * from items where `picks` says true (and items remain), from statuses otherwise.
+ */
+function interleave(items: readonly Event[], statuses: readonly Event[], picks: boolean[]) {
+  const merged: Event[] = []
+  let i = 0
+  let s = 0
+  for (const pickItem of picks) {
+    if ((pickItem && i < items.length) || s >= statuses.length) merged.push(items[i++]!)
+    else merged.push(statuses[s++]!)
+  }
+  return merged
+}
+
 describe('top-k job', () => {
   test('counts units per product and per category in every bucket kind', () => {
     const driver = run([item('o1', 1, 'pA'), item('o1', 2, 'pA'), item('o2', 1, 'pC')])
@@ -104,18 +119,54 @@ describe('top-k job', () => {
     const reference = monthSketch(run([...items, ...statuses]))!
     fc.assert(
       fc.property(fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), (picks) => {
-        const merged: Event[] = []
-        let i = 0
-        let s = 0
-        for (const pickItem of picks) {
-          if ((pickItem && i < items.length) || s >= statuses.length) merged.push(items[i++]!)
-          else merged.push(statuses[s++]!)
-        }
-        const sketch = monthSketch(run(merged))!
+        const sketch = monthSketch(run(interleave(items, statuses, picks)))!
         assert.deepEqual(sketch.toState().counters, reference.toState().counters)
         assert.equal(sketch.estimate('pC'), 1)
         assert.equal(sketch.estimate('pA') + sketch.estimate('pB'), 0)
       }),
+    )
+  })
+
+  test('what a late cancellation retracts depends on the log alone, flushes and interleaving aside', () => {
+    const later = t0 + 100 * DAY
+    // o1 is canceled inside every bucket's horizon; o2 when only its year still takes changes.
+    const items = [item('o1', 1, 'pA'), item('o2', 1, 'pB'), item('o9', 1, 'pC', later + DAY)]
+    const statuses = [
+      purchase('o1'),
+      cancel('o1', t0 + 20 * DAY),
+      purchase('o7', later),
+      cancel('o2', later + DAY),
+    ]
+    /** The last partial row written per bucket: what the merge tier ends up reading. */
+    const finalPartials = (events: readonly Event[], flushAfter: ReadonlySet<number>) => {
+      const driver = run([])
+      events.forEach((e, i) => {
+        driver.pipe(e.topic, e.value as never, 0)
+        if (flushAfter.has(i)) driver.flush()
+      })
+      driver.flush()
+      const last = new Map<string, unknown>()
+      for (const { row } of driver.outputs) {
+        last.set(`${row.dimension}|${row.bucket_kind}|${row.bucket_start}`, row)
+      }
+      return new Map([...last].sort(([a], [b]) => a.localeCompare(b)))
+    }
+    const reference = finalPartials([...items, ...statuses], new Set())
+    const yearB = [...reference.values()].find(
+      (row) =>
+        (row as Record<string, unknown>).bucket_kind === 'year' &&
+        (row as Record<string, unknown>).dimension === 'product',
+    ) as Record<string, unknown>
+    assert.equal(yearB.total, 1, 'the year retracts o2, so only o9 remains in 2018')
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+        fc.uniqueArray(fc.nat(6)),
+        (picks, flushes) => {
+          const merged = interleave(items, statuses, picks)
+          assert.deepEqual(finalPartials(merged, new Set(flushes)), reference)
+        },
+      ),
     )
   })
 
