@@ -93,7 +93,7 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
         const paused = runners.filter((r) => r.pausedReason !== undefined)
         return {
           ok: paused.length === 0,
-          detail: Object.fromEntries(runners.map((r) => [r.name, r.pausedReason ?? 'running'])),
+          detail: Object.fromEntries(runners.map((r) => [r.name, r.status])),
         }
       },
     },

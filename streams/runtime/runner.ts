@@ -70,6 +70,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   /** Partitions with events applied since their last flush, and when that flush was. */
   private readonly unflushed = new Map<number, number>()
   private flushTimer: NodeJS.Timeout | undefined
+  /** Whether the consumer has joined its group (and has partitions to answer for). */
+  private joined = false
   /** Batches and idle flushes touch the same scopes, so they run one at a time. */
   private exclusive: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
@@ -112,8 +114,18 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
       allowAutoTopicCreation: false,
     })
-    // After a rebalance another worker may have moved a partition's scope on.
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.scopes.clear())
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      // After a rebalance another worker may have moved a partition's scope on.
+      this.scopes.clear()
+      // A scope restored from Redis may hold changes its last owner never flushed (it died
+      // within the flush interval, after committing them), and a partition with nothing
+      // left to consume would never flush them: every assigned partition is due one.
+      this.unflushed.clear()
+      this.joined = true
+      if (!job.partition?.flush) return
+      const assigned = Object.values(payload.memberAssignment).flat()
+      for (const partition of new Set(assigned)) this.unflushed.set(partition, this.now())
+    })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...this.topicIds.keys()], fromBeginning: true })
     await this.consumer.run({
@@ -140,6 +152,16 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   /** Why the job paused itself, or undefined while it runs. */
   get pausedReason(): string | undefined {
     return this.breaker.tripped
+  }
+
+  /**
+   * For /health: `joining` until the consumer has its partitions, then `running`, or the
+   * breaker's reason once paused; and how many partitions hold changes not flushed yet
+   * (partial sketches), so "caught up" can mean flushed too.
+   */
+  get status(): { state: string; pendingFlushes: number } {
+    const state = this.breaker.tripped ?? (this.joined ? 'running' : 'joining')
+    return { state, pendingFlushes: this.unflushed.size }
   }
 
   /** Operator action after fixing the cause: clear the breaker and consume again. */
@@ -262,7 +284,9 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
     const scope = await this.scopeOf(partition)
     const result = applyBatch(job, states, events, this.globalsOrThrow().tables.lookups, scope)
-    if (!this.unflushed.has(partition)) this.unflushed.set(partition, this.now())
+    if (job.partition?.flush && !this.unflushed.has(partition)) {
+      this.unflushed.set(partition, this.now())
+    }
     if (this.flushDue(partition, scope)) {
       result.outputs.push(...job.partition!.flush!({ scope, watermark: scope.watermark }))
       this.unflushed.delete(partition)
