@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { simulateDirectory } from '../../../cli/data-commands.ts'
-import { createPacing, generateOlist } from '../../../data/index.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { startJobs } from '../../../streams/start-jobs.ts'
+import { publishGenerated } from '../../support/generated.ts'
 import { jobLag } from '../../support/parity/progress.ts'
 import { sourceCtes, sourceSettings } from '../../support/parity/source.ts'
 import { createTestPlatform, eventually } from '../../support/platform.ts'
@@ -82,17 +81,7 @@ test('each month top-10 from the top-k job equals the exact top-10', {
   }
   const work = mkdtempSync(join(tmpdir(), 'kappa-topk-'))
   t.after(() => rmSync(work, { recursive: true, force: true }))
-  const dir = join(work, 'olist')
-  await generateOlist({ scale: SCALE, seed: SEED, outDir: dir })
-  await simulateDirectory(platform, {
-    dir,
-    pacing: createPacing({ mode: 'max' }),
-    batchSize: 500,
-    checkpointPath: join(work, 'checkpoint.json'),
-    rejectsPath: join(work, 'rejects.csv'),
-    restart: true,
-    strict: true,
-  })
+  const { dir } = await publishGenerated(platform, { work, scale: SCALE, seed: SEED })
 
   const entry = jobCatalogue['top-k']!
   const runners = await startJobs(platform, [entry])

@@ -3,11 +3,15 @@ import { topicName } from '../../../schemas/topics.ts'
 import type { JobEntry } from '../../../streams/jobs.ts'
 import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
 
-/** Records each job has yet to commit, summed over its input partitions. */
+/**
+ * Records each job has yet to commit, summed over its input partitions. `namespace` names a
+ * run other than the platform's own (its consumer groups), as a separate job process has.
+ */
 export async function jobLag(
   platform: Platform,
   entries: readonly JobEntry[],
   generation = 1,
+  namespace = platform.config.namespace,
 ): Promise<Record<string, number>> {
   const { config } = platform
   const admin = platform.kafka.admin()
@@ -20,7 +24,7 @@ export async function jobLag(
         const topic = topicName(id, config.topicPrefix)
         const ends = await admin.fetchTopicOffsets(topic)
         const [committed] = await admin.fetchOffsets({
-          groupId: `${config.namespace}.${job.name}.g${generation}`,
+          groupId: `${namespace}.${job.name}.g${generation}`,
           topics: [topic],
         })
         for (const end of ends) {
