@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../core/config.ts'
-import { silentLogger } from '../core/logger.ts'
+import { createLogger, silentLogger } from '../core/logger.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { getTestStack } from '../test/support/stack.ts'
 import { benchGenerate, benchSimulate } from './data.ts'
@@ -50,7 +50,8 @@ const services = async (): Promise<Platform> => {
       TOPIC_PREFIX: `${run}.`,
       KAPPA_NAMESPACE: run,
     }),
-    silentLogger(),
+    // BENCH_LOG=<pino level> shows the platform's logs (on stdout, mixed with the figures).
+    process.env.BENCH_LOG ? createLogger({ level: process.env.BENCH_LOG }) : silentLogger(),
     run,
   )
   return platform

@@ -15,6 +15,10 @@ export interface TableSinkOptions {
 /** Where a job's rows for one table go: a table sink, or something that wraps one. */
 export interface RowSink {
   write(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void>
+  /** Called once when the job starts, before its first batch. */
+  start?(): Promise<void>
+  /** Called once when the job stops, after its last write: finish background work. */
+  close?(): Promise<void>
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
+import type { Logger } from '../core/logger.ts'
 import type { BronzeTopicId } from '../schemas/topics.ts'
 import { dimUserLocation } from '../sinks/dim-user-location/table.ts'
 import { factOrderDetail } from '../sinks/fact-order-detail/table.ts'
@@ -26,7 +27,7 @@ export interface JobEntry {
   /** Puts something between the job and its table sinks (the top-K merge tier). */
   readonly wireSinks?: (
     sinks: Readonly<Record<string, TableSink>>,
-    client: ClickHouseClient,
+    context: { readonly client: ClickHouseClient; readonly logger: Logger },
   ) => Record<string, RowSink>
 }
 
@@ -52,12 +53,14 @@ export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntri
   entry(reviewsJob, [factReviewAnswerLeadDays]),
   entry(qualityJob, [pipelineAudit]),
   // The job writes partial sketches; the merge tier ranks them into topk_rankings.
-  entry(topkJob, [topkPartials, topkRankings], (sinks, client) => ({
+  entry(topkJob, [topkPartials, topkRankings], (sinks, { client, logger }) => ({
     [topkPartials.name]: new TopKMergeTier({
       client,
+      logger,
       partials: sinks[topkPartials.name]!,
       partialsPhysical: sinks[topkPartials.name]!.table,
       rankings: sinks[topkRankings.name]!,
+      rankingsPhysical: sinks[topkRankings.name]!.table,
     }),
   })),
 ])

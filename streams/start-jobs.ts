@@ -49,7 +49,7 @@ export async function startJobs(
       kafka: platform.kafka,
       codec: platform.codec,
       redis: platform.redis,
-      sinks: wireSinks ? wireSinks(sinks, clickhouse) : sinks,
+      sinks: wireSinks ? wireSinks(sinks, { client: clickhouse, logger }) : sinks,
       groupId: `${config.namespace}.${job.name}.g${generation}`,
       topicPrefix: config.topicPrefix,
       sessionTimeoutMs: config.consumerSessionTimeoutMs,

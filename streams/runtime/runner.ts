@@ -106,6 +106,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       logger: this.logger,
     })
     await this.globals.start()
+    for (const sink of Object.values(this.options.sinks)) await sink.start?.()
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await this.producer.connect()
     this.consumer = kafka.consumer({
@@ -113,6 +114,12 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       partitionAssigners: [coPartitionedAssigner],
       ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
       allowAutoTopicCreation: false,
+    })
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(
+        { err: payload.error, restart: payload.restart },
+        payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good',
+      )
     })
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       // After a rebalance another worker may have moved a partition's scope on.
@@ -131,12 +138,12 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.runExclusive(() => this.processBatch(payload)),
+      eachBatch: (payload) => this.runExclusive('batch', () => this.processBatch(payload)),
     })
     const interval = job.partition?.flush ? job.partition.flushIntervalMs : undefined
     if (interval !== undefined) {
       this.flushTimer = setInterval(() => {
-        this.runExclusive(() => this.flushIdle()).catch((error: unknown) =>
+        this.flushIdle().catch((error: unknown) =>
           this.logger.error({ err: error }, 'idle flush failed; the next batch retries it'),
         )
       }, interval)
@@ -176,7 +183,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   async stop(): Promise<void> {
     clearInterval(this.flushTimer)
     await this.consumer?.disconnect()
-    await this.runExclusive(() => this.flushIdle(true))
+    await this.flushIdle(true)
+    for (const sink of Object.values(this.options.sinks)) await sink.close?.()
     await this.producer?.disconnect()
     await this.admin?.disconnect()
     await this.globals?.stop()
@@ -187,8 +195,23 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     this.logger.info('job stopped')
   }
 
-  private runExclusive<R>(work: () => Promise<R>): Promise<R> {
-    const run = this.exclusive.then(work)
+  /**
+   * Runs batches and flushes one at a time. kafkajs heartbeats only between batches, so a
+   * section that holds the consumer longer than its session timeout gets it evicted from the
+   * group: such sections are logged with how long they took.
+   */
+  private runExclusive<R>(what: string, work: () => Promise<R>): Promise<R> {
+    const run = this.exclusive.then(async () => {
+      const began = this.now()
+      try {
+        return await work()
+      } finally {
+        const ms = this.now() - began
+        if (ms > (this.options.sessionTimeoutMs ?? 30_000) / 2) {
+          this.logger.warn({ what, ms }, 'exclusive section ran long; heartbeats waited')
+        }
+      }
+    })
     this.exclusive = run.catch(() => undefined)
     return run
   }
@@ -214,22 +237,31 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     return size > hooks.maxScopeBytes
   }
 
-  /** Flushes partitions idle since their last events (or all pending ones on stop). */
+  /**
+   * Flushes partitions idle since their last events (or all pending ones on stop), each in
+   * its own exclusive section so batches, and their heartbeats, get in between.
+   */
   private async flushIdle(all = false): Promise<void> {
     const hooks = this.options.job.partition
-    if (!hooks?.flush || !this.store) return
+    if (!hooks?.flush) return
     for (const [partition, since] of [...this.unflushed]) {
       if (!all && this.now() - since < (hooks.flushIntervalMs ?? 0)) continue
-      const scope = await this.scopeOf(partition)
-      const outputs = hooks.flush({ scope, watermark: scope.watermark })
-      await this.writeSinks(outputs)
-      const changes = scope.takeChanges(hooks.codec)
-      if (!(await this.store.commit(new Map(), [], { partition, ...changes }))) {
-        this.scopes.clear()
-        return
-      }
-      this.unflushed.delete(partition)
+      await this.runExclusive('idle flush', () => this.flushPartition(partition))
     }
+  }
+
+  private async flushPartition(partition: number): Promise<void> {
+    const hooks = this.options.job.partition
+    if (!hooks?.flush || !this.store || !this.unflushed.has(partition)) return
+    const scope = await this.scopeOf(partition)
+    const outputs = hooks.flush({ scope, watermark: scope.watermark })
+    await this.writeSinks(outputs)
+    const changes = scope.takeChanges(hooks.codec)
+    if (!(await this.store.commit(new Map(), [], { partition, ...changes }))) {
+      this.scopes.clear()
+      return
+    }
+    this.unflushed.delete(partition)
   }
 
   private async processBatch(payload: EachBatchPayload) {

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '../../core/clickhouse.ts'
+import type { Logger } from '../../core/logger.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
 import { TOP_K } from './buckets.ts'
 import { CountMinSketch, merge } from './sketch/index.ts'
@@ -9,6 +10,8 @@ export interface MergeTierOptions {
   readonly partials: RowSink
   readonly partialsPhysical: string
   readonly rankings: RowSink
+  readonly rankingsPhysical: string
+  readonly logger: Logger
 }
 
 type PartialRow = {
@@ -19,34 +22,120 @@ type PartialRow = {
   readonly version: number
 }
 
+type BucketRef = Pick<PartialRow, 'dimension' | 'bucket_kind' | 'bucket_start'>
+
 /** Buckets re-ranked per query: bounds how many sketches one read brings into memory. */
 const BUCKETS_PER_QUERY = 100
+/** How soon a failed re-ranking is tried again. */
+const RETRY_MS = 1_000
 
 const bucketOf = (row: Readonly<Record<string, unknown>>) =>
   `${row.dimension}|${row.bucket_kind}|${Number(row.bucket_start)}`
 
 /**
- * The merge tier: takes the partial sketches a worker flushes, stores them, then re-ranks
- * each bucket they touch from the latest partial of every partition, whichever worker wrote
- * it. Sketches add cell by cell, so the merged ranking is right across partitions. Workers
- * may re-rank one bucket concurrently; the ranking's version is the sum of the merged
- * partials' versions, so the one that saw the most wins and the table converges.
+ * The merge tier: takes the partial sketches a worker flushes, stores them, and re-ranks each
+ * bucket they touch from the latest partial of every partition, whichever worker wrote it.
+ * Sketches add cell by cell, so the merged ranking is right across partitions.
+ *
+ * Storing partials is part of the job's effectively-once path; ranking is not. It is derived
+ * from the stored partials alone, so it runs in the background, off the consumer's batch
+ * loop (re-ranking thousands of buckets there kept the consumer from its heartbeats). A
+ * ranking's version is the sum of its partials' versions, which makes staleness visible: on
+ * start the tier re-ranks every bucket whose ranking lags its partials (a predecessor died
+ * with re-rankings pending), and on close it finishes what is pending. Two workers re-ranking
+ * one bucket cannot both miss the other's partial (each stores its own before reading), so
+ * the table converges.
  */
 export class TopKMergeTier implements RowSink {
+  private readonly pending = new Map<string, BucketRef>()
+  private draining: Promise<void> | undefined
+  private retry: NodeJS.Timeout | undefined
+
   constructor(private readonly options: MergeTierOptions) {}
+
+  async start(): Promise<void> {
+    for (const bucket of await this.staleBuckets()) this.pending.set(bucketOf(bucket), bucket)
+    this.drain()
+  }
 
   async write(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void> {
     await this.options.partials.write(rows)
-    const buckets = [...new Map(rows.map((row) => [bucketOf(row), row])).values()]
-    for (let at = 0; at < buckets.length; at += BUCKETS_PER_QUERY) {
-      const chunk = buckets.slice(at, at + BUCKETS_PER_QUERY)
-      await this.options.rankings.write(rankBuckets(await this.readPartials(chunk)))
+    for (const row of rows) {
+      this.pending.set(bucketOf(row), {
+        dimension: String(row.dimension),
+        bucket_kind: String(row.bucket_kind),
+        bucket_start: Number(row.bucket_start),
+      })
+    }
+    this.drain()
+  }
+
+  /** Re-ranks everything pending; a failure surfaces here rather than in the background. */
+  async close(): Promise<void> {
+    clearTimeout(this.retry)
+    await this.draining
+    await this.rankPending()
+  }
+
+  /** Buckets waiting to be re-ranked. */
+  get backlog(): number {
+    return this.pending.size
+  }
+
+  private drain(): void {
+    if (this.draining) return
+    this.draining = this.rankPending()
+      .catch((error: unknown) => {
+        this.options.logger.warn({ err: error, backlog: this.pending.size }, 're-ranking failed')
+        this.retry = setTimeout(() => this.drain(), RETRY_MS)
+        this.retry.unref()
+      })
+      .finally(() => {
+        this.draining = undefined
+      })
+  }
+
+  private async rankPending(): Promise<void> {
+    while (this.pending.size > 0) {
+      const chunk = [...this.pending.entries()].slice(0, BUCKETS_PER_QUERY)
+      // Taken off before reading, so a write meanwhile re-queues its bucket.
+      for (const [key] of chunk) this.pending.delete(key)
+      try {
+        const partials = await this.readPartials(chunk.map(([, bucket]) => bucket))
+        await this.options.rankings.write(rankBuckets(partials))
+      } catch (error) {
+        for (const [key, bucket] of chunk) if (!this.pending.has(key)) this.pending.set(key, bucket)
+        throw error
+      }
+      // Sketch merging is synchronous work: let the consumer's loop in between chunks.
+      await new Promise((resolve) => setImmediate(resolve))
     }
   }
 
-  private async readPartials(
-    buckets: ReadonlyArray<Readonly<Record<string, unknown>>>,
-  ): Promise<PartialRow[]> {
+  /** Buckets whose ranking is missing or older than the sum of their partials' versions. */
+  private async staleBuckets(): Promise<BucketRef[]> {
+    const result = await this.options.client.query({
+      query: `
+        SELECT p.dimension AS dimension, p.bucket_kind AS bucket_kind,
+          toUnixTimestamp64Milli(p.bucket_start) AS bucket_start
+        FROM (
+          SELECT dimension, bucket_kind, bucket_start, sum(version) AS version
+          FROM ${this.options.partialsPhysical} FINAL
+          GROUP BY dimension, bucket_kind, bucket_start
+        ) AS p
+        LEFT JOIN (
+          SELECT dimension, bucket_kind, bucket_start, version
+          FROM ${this.options.rankingsPhysical} FINAL
+        ) AS r USING (dimension, bucket_kind, bucket_start)
+        WHERE r.version != p.version
+        ORDER BY dimension, bucket_kind, bucket_start`,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0, join_use_nulls: 0 },
+    })
+    return result.json<BucketRef>()
+  }
+
+  private async readPartials(buckets: readonly BucketRef[]): Promise<PartialRow[]> {
     const tuples = buckets
       .map((b) => `(${quote(b.dimension)}, ${quote(b.bucket_kind)}, ${Number(b.bucket_start)})`)
       .join(', ')
