@@ -1,4 +1,5 @@
 import { PlatformError } from '../../core/errors.ts'
+import { isOrderStatus, type OrderStatusName } from '../order-status.ts'
 import type { InputEvent } from '../runtime/job.ts'
 import { emptyOrderState, type OrderLifecycleState } from './state.ts'
 
@@ -8,11 +9,7 @@ const statusField = {
   delivered_carrier: 'delivered_carrier_at',
   delivered_customer: 'delivered_customer_at',
   canceled: 'canceled_at',
-} as const satisfies Record<string, keyof OrderLifecycleState>
-
-type Status = keyof typeof statusField
-
-const isStatus = (status: string): status is Status => Object.hasOwn(statusField, status)
+} as const satisfies Record<OrderStatusName, keyof OrderLifecycleState>
 
 /**
  * Folds one status or promised-date event into an order's lifecycle. The fold keeps the
@@ -28,7 +25,7 @@ export function foldLifecycle(
   let next: OrderLifecycleState
   if (event.topic === 'orderStatus') {
     const { status, event_time, customer_id } = event.value
-    if (!isStatus(status)) {
+    if (!isOrderStatus(status)) {
       // Thrown, not ignored: the runtime dead-letters it with this reason.
       throw new PlatformError('EVENT_INVALID', `unknown order status "${status}"`, {
         context: { topic: event.topic, key: event.key },

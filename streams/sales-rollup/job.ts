@@ -1,19 +1,12 @@
 import { PlatformError } from '../../core/errors.ts'
 import type { OrderItem } from '../../schemas/types.generated.ts'
+import { isOrderStatus } from '../order-status.ts'
 import type { InputEvent, Job, StepResult, TableOutput } from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import { salesItemRow } from './sales-item.ts'
 import { emptySalesState, type SalesItemFacts, type SalesRollupState } from './state.ts'
 
 export const FACT_SALES_ITEMS = 'fact_sales_items'
-
-const statuses = new Set([
-  'purchase',
-  'approved',
-  'delivered_carrier',
-  'delivered_customer',
-  'canceled',
-])
 
 type Inputs = 'orderItem' | 'orderStatus'
 
@@ -33,7 +26,7 @@ export const salesRollupJob: Job<SalesRollupState, Inputs> = {
     const state = previous ?? emptySalesState(event.value.order_id)
     if (event.topic === 'orderItem') return addItem(state, event, lookups)
     const { status } = event.value
-    if (!statuses.has(status)) {
+    if (!isOrderStatus(status)) {
       throw invalid(event, `unknown order status "${status}"`)
     }
     // Only the cancel changes sales; a repeated cancel changes nothing.

@@ -1,4 +1,5 @@
 import { PlatformError } from '../../core/errors.ts'
+import { isOrderStatus } from '../order-status.ts'
 import type { InputEvent, Job, PartitionContext, StepResult, TableOutput } from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import { acceptsChanges, type BucketKind, bucketKinds, bucketStart } from './buckets.ts'
@@ -14,14 +15,6 @@ import {
 export const TOPK_PARTIALS = 'topk_partials'
 
 type Input = 'orderItem' | 'orderStatus'
-
-const statuses = new Set([
-  'purchase',
-  'approved',
-  'delivered_carrier',
-  'delivered_customer',
-  'canceled',
-])
 
 /** One order line as counted, so a cancellation retracts exactly what was added. */
 interface CountedLine {
@@ -67,7 +60,7 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
     if (event.topic === 'orderItem')
       return { state: addLine(state, event, lookups, partition), outputs: [] }
     const { status } = event.value
-    if (!statuses.has(status)) {
+    if (!isOrderStatus(status)) {
       throw new PlatformError('EVENT_INVALID', `unknown order status "${status}"`, {
         context: { topic: event.topic, key: event.key },
       })
