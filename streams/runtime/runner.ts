@@ -179,20 +179,27 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     this.logger.info('job resumed')
   }
 
-  /** Finishes the batch in flight (which commits), then leaves the group. */
+  /**
+   * Finishes the batch in flight (which commits), leaves the group, flushes and lets sinks
+   * finish. Connections are released even when that fails, so a failed stop cannot keep the
+   * process alive; the failure is still thrown.
+   */
   async stop(): Promise<void> {
     clearInterval(this.flushTimer)
-    await this.consumer?.disconnect()
-    await this.flushIdle(true)
-    for (const sink of Object.values(this.options.sinks)) await sink.close?.()
-    await this.producer?.disconnect()
-    await this.admin?.disconnect()
-    await this.globals?.stop()
-    this.redis?.disconnect()
-    this.consumer = undefined
-    this.producer = undefined
-    this.admin = undefined
-    this.logger.info('job stopped')
+    try {
+      await this.consumer?.disconnect()
+      await this.flushIdle(true)
+      for (const sink of Object.values(this.options.sinks)) await sink.close?.()
+    } finally {
+      await this.producer?.disconnect()
+      await this.admin?.disconnect()
+      await this.globals?.stop()
+      this.redis?.disconnect()
+      this.consumer = undefined
+      this.producer = undefined
+      this.admin = undefined
+      this.logger.info('job stopped')
+    }
   }
 
   /**

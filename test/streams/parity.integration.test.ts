@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobCatalogue } from '../../streams/jobs.ts'
-import { startJobs } from '../../streams/start-jobs.ts'
 import { publishGenerated } from '../support/generated.ts'
 import { describeDiff, diffRows, isEqual, type Row } from '../support/parity/compare.ts'
 import { deadLetterCounts, jobLag } from '../support/parity/progress.ts'
@@ -21,7 +20,7 @@ import {
   referenceQuery,
   tableQuery,
 } from '../support/parity/tables.ts'
-import { createTestPlatform, eventually } from '../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../support/platform.ts'
 
 /** The issue asks for at least 0.1 (≈ 10k orders, ≈ 100k records). */
 const SCALE = Number(process.env.PARITY_SCALE ?? 0.1)
@@ -49,10 +48,7 @@ test('every derived table equals a reference computed from the CSV files', {
   // Started after the simulation, so each job's global tables (read to their end
   // offsets before the first event) hold every entity: lookups never miss by timing.
   const entries = Object.values(jobCatalogue)
-  const runners = await startJobs(platform, entries)
-  t.after(async () => {
-    for (const runner of runners) await runner.stop()
-  })
+  const runners = await startTestJobs(platform, entries)
   t.diagnostic(`started ${runners.length} jobs (${elapsed()})`)
 
   let lastReport = 0

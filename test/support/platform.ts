@@ -7,6 +7,8 @@ import { bootstrap } from '../../cli/services.ts'
 import { loadConfig } from '../../core/config.ts'
 import { createLogger, silentLogger } from '../../core/logger.ts'
 import { createPlatform, type Platform } from '../../core/platform.ts'
+import type { JobEntry } from '../../streams/jobs.ts'
+import { startJobs } from '../../streams/start-jobs.ts'
 import { getTestStack } from './stack.ts'
 
 /** A short unique name, safe for topics, groups, Redis keys and ClickHouse identifiers. */
@@ -44,6 +46,8 @@ export async function createTestPlatform(
     : silentLogger()
   const platform = createPlatform(config, logger, run)
   t.after(async () => {
+    // Jobs first: a stopping job still flushes and ranks into ClickHouse and Redis.
+    for (const stop of (beforeClose.get(platform) ?? []).reverse()) await stop()
     const keys = await platform.redis.keys(`${run}:*`)
     if (keys.length > 0) await platform.redis.del(...keys)
     await platform.close()
@@ -51,6 +55,24 @@ export async function createTestPlatform(
   })
   if (options.bootstrap ?? true) await bootstrap(platform)
   return platform
+}
+
+/** What must run before a test platform's clients close (node runs `after` hooks in order). */
+const beforeClose = new WeakMap<Platform, Array<() => Promise<void>>>()
+
+/** Starts jobs on a test platform; they are stopped before the platform closes. */
+export async function startTestJobs(
+  platform: Platform,
+  entries: readonly JobEntry[],
+  options: Parameters<typeof startJobs>[2] = {},
+): Promise<Awaited<ReturnType<typeof startJobs>>> {
+  const runners = await startJobs(platform, entries, options)
+  const stops = beforeClose.get(platform) ?? []
+  stops.push(async () => {
+    for (const runner of runners) await runner.stop()
+  })
+  beforeClose.set(platform, stops)
+  return runners
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

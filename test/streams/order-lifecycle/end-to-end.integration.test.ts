@@ -3,8 +3,7 @@ import { test } from 'node:test'
 import { createApi } from '../../../api/yoga.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { BronzePublisher, type BronzeRecord } from '../../../streams/publisher.ts'
-import { startJobs } from '../../../streams/start-jobs.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -72,10 +71,7 @@ test('late orders flow producer → Kafka → job → ClickHouse → GraphQL wit
   t.after(() => publisher.disconnect())
   await publisher.publish(fixture.flatMap(recordsOf))
 
-  const runners = await startJobs(platform, [jobCatalogue['order-lifecycle']!])
-  t.after(async () => {
-    for (const runner of runners) await runner.stop()
-  })
+  await startTestJobs(platform, [jobCatalogue['order-lifecycle']!])
 
   const api = createApi({ clickhouse: platform.clickhouse, logger: platform.logger })
   const ask = async (variables: Record<string, unknown>) => {

@@ -3,8 +3,7 @@ import { test } from 'node:test'
 import { topicName } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
-import { startJobs } from '../../../streams/start-jobs.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
 test('past the error-rate threshold the job pauses itself, says why, and resumes on demand', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
@@ -25,10 +24,9 @@ test('past the error-rate threshold the job pauses itself, says why, and resumes
     topic,
     messages: Array.from({ length: 40 }, (_, i) => ({ key: `bad${i}:purchase`, value: 'garbage' })),
   })
-  const [runner] = await startJobs(platform, [jobCatalogue['order-lifecycle']!], {
+  const [runner] = await startTestJobs(platform, [jobCatalogue['order-lifecycle']!], {
     breaker: { window: 20, maxErrorRate: 0.5, minRecords: 10 },
   })
-  t.after(() => runner?.stop())
   assert.ok(runner)
 
   const reason = await eventually(async () => runner.pausedReason, { what: 'the breaker to trip' })

@@ -4,9 +4,8 @@ import { topicName } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
-import { startJobs } from '../../../streams/start-jobs.ts'
 import { readAll } from '../../support/kafka.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
 test('undecodable records are dead-lettered with the reason in headers; the job goes on', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
@@ -41,10 +40,7 @@ test('undecodable records are dead-lettered with the reason in headers; the job 
     { ...good('weird'), value: { ...good('weird').value, status: 'teleported' } },
   ])
 
-  const runners = await startJobs(platform, [jobCatalogue['order-lifecycle']!])
-  t.after(async () => {
-    for (const runner of runners) await runner.stop()
-  })
+  await startTestJobs(platform, [jobCatalogue['order-lifecycle']!])
 
   const letters = await readAll(
     platform.kafka,

@@ -4,9 +4,8 @@ import { jobCatalogue } from '../../../streams/jobs.ts'
 import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
-import { startJobs } from '../../../streams/start-jobs.ts'
 import { orderEventRecords } from '../../support/orders.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
 type Row = Record<string, unknown>
 const byOrder = (rows: Row[]) =>
@@ -22,10 +21,7 @@ test('state wiped from Redis mid-run is rebuilt from the log; the table is still
   const half = Math.floor(records.length / 2)
   await publisher.publish(records.slice(0, half))
 
-  const runners = await startJobs(platform, [jobCatalogue['order-lifecycle']!])
-  t.after(async () => {
-    for (const runner of runners) await runner.stop()
-  })
+  await startTestJobs(platform, [jobCatalogue['order-lifecycle']!])
   const count = async () => {
     const result = await platform.clickhouse.query({
       query: 'SELECT count() AS n FROM fact_order_lead_days',

@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { startJobs } from '../../../streams/start-jobs.ts'
 import { publishGenerated } from '../../support/generated.ts'
 import { jobLag } from '../../support/parity/progress.ts'
 import { sourceCtes, sourceSettings } from '../../support/parity/source.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
 const SCALE = 0.1
 const SEED = 20_240_611
@@ -84,10 +83,7 @@ test('each month top-10 from the top-k job equals the exact top-10', {
   const { dir } = await publishGenerated(platform, { work, scale: SCALE, seed: SEED })
 
   const entry = jobCatalogue['top-k']!
-  const runners = await startJobs(platform, [entry])
-  t.after(async () => {
-    for (const runner of runners) await runner.stop()
-  })
+  await startTestJobs(platform, [entry])
   await eventually(
     async () => ((await jobLag(platform, [entry]))['top-k'] === 0 ? true : undefined),
     { timeoutMs: 4 * 60_000, intervalMs: 1_000, what: 'the top-k job to commit its input ends' },
