@@ -90,9 +90,8 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
       clickhouse: async () => ({ ok: await platform.clickhouse.ping().then((r) => r.success) }),
       redis: async () => ({ ok: (await platform.redis.ping()) === 'PONG' }),
       jobs: async () => {
-        const paused = runners.filter((r) => r.pausedReason !== undefined)
         return {
-          ok: paused.length === 0,
+          ok: runners.every((r) => r.status.healthy),
           detail: Object.fromEntries(runners.map((r) => [r.name, r.status])),
         }
       },

@@ -72,6 +72,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private flushTimer: NodeJS.Timeout | undefined
   /** Whether the consumer has joined its group (and has partitions to answer for). */
   private joined = false
+  /** Why the consumer stopped for good (kafkajs will not restart it), if it did. */
+  private failed: string | undefined
   /** Batches and idle flushes touch the same scopes, so they run one at a time. */
   private exclusive: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
@@ -116,6 +118,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       allowAutoTopicCreation: false,
     })
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.failed = `consumer stopped: ${payload.error.message}`
       this.logger.error(
         { err: payload.error, restart: payload.restart },
         payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good',
@@ -162,13 +165,15 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   }
 
   /**
-   * For /health: `joining` until the consumer has its partitions, then `running`, or the
-   * breaker's reason once paused; and how many partitions hold changes not flushed yet
-   * (partial sketches), so "caught up" can mean flushed too.
+   * For /health: `joining` until the consumer has its partitions, then `running`; or why the
+   * job is not working (consumer stopped for good, breaker paused it); and how many
+   * partitions hold changes not flushed yet (partial sketches), so "caught up" can mean
+   * flushed too.
    */
-  get status(): { state: string; pendingFlushes: number } {
-    const state = this.breaker.tripped ?? (this.joined ? 'running' : 'joining')
-    return { state, pendingFlushes: this.unflushed.size }
+  get status(): { state: string; healthy: boolean; pendingFlushes: number } {
+    const problem = this.failed ?? this.breaker.tripped
+    const state = problem ?? (this.joined ? 'running' : 'joining')
+    return { state, healthy: problem === undefined, pendingFlushes: this.unflushed.size }
   }
 
   /** Operator action after fixing the cause: clear the breaker and consume again. */

@@ -77,11 +77,6 @@ export class TopKMergeTier implements RowSink {
     await this.rankPending()
   }
 
-  /** Buckets waiting to be re-ranked. */
-  get backlog(): number {
-    return this.pending.size
-  }
-
   private drain(): void {
     if (this.draining) return
     this.draining = this.rankPending()
