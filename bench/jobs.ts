@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Admin } from 'kafkajs'
 import { simulateDirectory } from '../cli/data-commands.ts'
+import { withRetries } from '../core/kafka-errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { type BronzeTopicId, bronzeTopics, topicName } from '../schemas/topics.ts'
@@ -53,10 +54,9 @@ async function endOffsets(admin: Admin, topic: string): Promise<Partitions> {
 
 /** Updates `job.consumed`; true once the group has committed every input partition's end. */
 async function caughtUp(admin: Admin, job: JobProgress): Promise<boolean> {
-  const committed = await admin.fetchOffsets({
-    groupId: job.groupId,
-    topics: job.inputs.map((input) => input.topic),
-  })
+  const committed = await withRetries(() =>
+    admin.fetchOffsets({ groupId: job.groupId, topics: job.inputs.map((input) => input.topic) }),
+  )
   let done = true
   let consumed = 0
   for (const input of job.inputs) {
@@ -170,16 +170,16 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       }
     })
 
-    // startJobs starts jobs one after another and early ones consume while later ones start
-    // (a job's start reads its global tables), so each is started alone to time it from its
-    // own start, and progress is polled from the first start on.
+    // Every job starts at once (the entity topics are read once for all of them); progress
+    // is polled from their common start.
     const started = performance.now()
+    for (const job of jobs) job.startMs = 0
     let stopping = false
     const poll = async () => {
       let reported = performance.now()
       while (!stopping && jobs.some((job) => job.doneMs === undefined)) {
         for (const job of jobs) {
-          if (job.startMs === undefined || job.doneMs !== undefined) continue
+          if (job.doneMs !== undefined) continue
           if (await caughtUp(admin, job)) job.doneMs = performance.now() - started
         }
         if (performance.now() - reported > PROGRESS_EVERY_MS) {
@@ -192,23 +192,20 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
         await new Promise((resolve) => setTimeout(resolve, POLL_MS))
       }
     }
+    let running: Awaited<ReturnType<typeof startJobs>> | undefined
     // Settled at once, so a failed poll is not an unhandled rejection while jobs still start.
     const polled = poll().then(
       () => undefined,
       (error: unknown) => ({ error }),
     )
-    const runners: Awaited<ReturnType<typeof startJobs>> = []
     try {
-      for (const [i, entry] of entries.entries()) {
-        jobs[i]!.startMs = performance.now() - started
-        runners.push(...(await startJobs(platform, [entry])))
-      }
+      running = await startJobs(platform, entries)
       const failed = await polled
       if (failed) throw failed.error
     } finally {
       stopping = true
       await polled
-      for (const runner of runners) await runner.stop()
+      await running?.stop()
     }
     const wallMs = Math.max(...jobs.map((job) => job.doneMs!))
     const deadLetters = await Promise.all(

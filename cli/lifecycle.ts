@@ -2,7 +2,7 @@ import type { Logger } from '../core/logger.ts'
 
 /**
  * Runs `stop` once on SIGINT or SIGTERM (finish the batch, flush, commit, close),
- * then exits; a second signal exits at once.
+ * then exits with `process.exitCode` (0 unless `stop` set it); a second signal exits at once.
  */
 export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
   let stopping = false
@@ -11,7 +11,7 @@ export function onShutdown(logger: Logger, stop: () => Promise<void>): void {
     stopping = true
     logger.info({ signal }, 'shutting down')
     stop().then(
-      () => process.exit(0),
+      () => process.exit(process.exitCode ?? 0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed')
         process.exit(1)

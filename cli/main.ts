@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
-import { createApi } from '../api/yoga.ts'
 import { startHttpServer } from '../core/http.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
@@ -73,16 +72,26 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
   const faults = faultCrashAt
     ? crashInjector(faultCrashAt, () => process.kill(process.pid, 'SIGKILL'))
     : undefined
-  const runners =
+  const jobs =
     jobNames === null
-      ? []
-      : await startJobs(platform, resolveJobs(jobNames), faults ? { faults } : {})
+      ? undefined
+      : await startJobs(platform, resolveJobs(jobNames), {
+          ...(faults ? { faults } : {}),
+          // A job that gave up on its consumer takes the process down, so a supervisor
+          // restarts it, rather than serving on with one job dead.
+          onFatal: () => process.kill(process.pid, 'SIGTERM'),
+        })
+  const runners = jobs?.runners ?? []
+  // Loaded only when served: graphql-yoga alone takes a second to import.
   const yoga = withApi
-    ? createApi({ clickhouse: platform.clickhouse, logger: platform.logger })
+    ? (await import('../api/yoga.ts')).createApi({
+        clickhouse: platform.clickhouse,
+        logger: platform.logger,
+      })
     : undefined
   const server = await startHttpServer({
     port: platform.config.httpPort,
-    host: '0.0.0.0',
+    host: platform.config.httpHost,
     metrics: platform.metrics,
     logger: platform.logger,
     ...(yoga ? { app: yoga } : {}),
@@ -98,9 +107,10 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
     },
   })
   onShutdown(platform.logger, async () => {
-    for (const runner of runners) await runner.stop()
+    await jobs?.stop()
     server.close()
     await platform.close()
+    if (runners.some((r) => !r.status.healthy)) process.exitCode = 1
   })
 }
 

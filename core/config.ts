@@ -15,6 +15,8 @@ export interface PlatformConfig {
   /** Prepended to every bronze topic name; empty in production, unique per test run. */
   readonly topicPrefix: string
   readonly httpPort: number
+  /** Address the HTTP server binds; loopback unless told (docker compose says 0.0.0.0). */
+  readonly httpHost: string
   readonly logLevel: string
   /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
   readonly namespace: string
@@ -41,6 +43,10 @@ export const configVariables = {
   TOPIC_PARTITIONS: { default: '3', doc: 'Partitions of each bronze topic at bootstrap' },
   TOPIC_PREFIX: { default: '', doc: 'Prefix of every bronze topic name (isolates runs)' },
   HTTP_PORT: { default: '4000', doc: 'Port of GraphQL (/graphql), /metrics and /health' },
+  HTTP_HOST: {
+    default: '127.0.0.1',
+    doc: 'Address the HTTP server binds (0.0.0.0: every interface)',
+  },
   LOG_LEVEL: { default: 'info', doc: 'pino log level' },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
   ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
@@ -94,6 +100,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     topicPartitions: positiveInt('TOPIC_PARTITIONS'),
     topicPrefix: read('TOPIC_PREFIX') ?? '',
     httpPort: positiveInt('HTTP_PORT'),
+    httpHost: required('HTTP_HOST'),
     logLevel: required('LOG_LEVEL'),
     namespace: required('KAPPA_NAMESPACE'),
     adminToken: read('ADMIN_TOKEN'),

@@ -13,6 +13,8 @@ export const ErrorCodes = [
   'SINK_WRITE_FAILED',
   'CSV_INVALID',
   'JOB_PAUSED',
+  'CONSUMER_FAILED',
+  'NOT_STARTED',
   'BAD_REQUEST',
 ] as const
 

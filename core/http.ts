@@ -49,6 +49,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Serve
     server.once('error', reject)
     server.listen(options.port, options.host ?? '127.0.0.1', resolve)
   })
-  options.logger.info({ port: options.port }, 'http server listening')
+  options.logger.info(
+    { address: `http://${options.host ?? '127.0.0.1'}:${options.port}` },
+    'http server listening',
+  )
   return server
 }

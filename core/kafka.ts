@@ -23,6 +23,17 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 }
 
+/**
+ * kafkajs warnings about settings we chose on purpose, logged at info with the reason.
+ * The idempotent bronze publisher keeps bounded retries: a send that exhausts them fails the
+ * simulator, which resumes from its checkpoint under a new producer id, and records it sends
+ * again are absorbed by compaction (same key) and by jobs that fold facts idempotently.
+ */
+const deliberate: Readonly<Record<string, string>> = {
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees':
+    'bounded on purpose: a failed send stops the publisher, which resumes from its checkpoint',
+}
+
 export function createKafka(options: KafkaOptions): Kafka {
   const logger = options.logger.child({ component: 'kafkajs' })
   return new Kafka({
@@ -34,7 +45,9 @@ export function createKafka(options: KafkaOptions): Kafka {
       () =>
       ({ level, log }: LogEntry) => {
         const { message, ...rest } = log
-        logger[levels[level] ?? 'info'](rest, message)
+        const why = deliberate[message]
+        if (why) logger.info({ ...rest, why }, message)
+        else logger[levels[level] ?? 'info'](rest, message)
       },
   })
 }

@@ -57,6 +57,24 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['job', 'partition'] as const,
       registers: [registry],
     }),
+    groupJoins: new Counter({
+      name: 'kappa_job_group_joins_total',
+      help: 'Times a job consumer joined its group (first join included); many mean evictions',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    rebalances: new Counter({
+      name: 'kappa_job_rebalances_total',
+      help: 'Times a job consumer found its group rebalancing and rejoined',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    consumerReplacements: new Counter({
+      name: 'kappa_job_consumer_replacements_total',
+      help: 'Consumers kafkajs gave up on, replaced by a new one that rejoined',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
     sinkRows: new Counter({
       name: 'kappa_sink_rows_total',
       help: 'Rows written to ClickHouse by table',

@@ -1,3 +1,4 @@
+import type { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
 import { ensureLiveGeneration } from '../sinks/generations.ts'
@@ -6,20 +7,36 @@ import type { JobEntry } from './jobs.ts'
 import { deadLetterTopic } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
 import type { FaultInjector } from './runtime/faults.ts'
+import { GlobalTableReader } from './runtime/global-table-reader.ts'
 import { JobRunner } from './runtime/runner.ts'
+
+export interface StartJobsOptions {
+  readonly breaker?: ErrorRateBreakerOptions
+  readonly faults?: FaultInjector
+  /** A job gave up on its consumer (see `JobRunner`); the CLI exits the process. */
+  readonly onFatal?: (error: PlatformError) => void
+  /** Consumers a job may replace within ten minutes before it gives up (default 5). */
+  readonly maxConsumerReplacements?: number
+}
+
+/** The jobs one process runs, and the global tables they share. */
+export interface RunningJobs {
+  readonly runners: ReadonlyArray<JobRunner<unknown, never>>
+  /** Stops every job at once (each finishes its batch, flushes, commits), then the tables. */
+  stop(): Promise<void>
+}
 
 /**
  * Starts jobs against the live table generation of each output table. Consumer group
  * and state namespace carry the generation, so a replay into N+1 never shares either
- * with the job serving N.
+ * with the job serving N. The entity topics are read once for all of them.
  */
 export async function startJobs(
   platform: Platform,
   entries: readonly JobEntry[],
-  options: { breaker?: ErrorRateBreakerOptions; faults?: FaultInjector } = {},
-): Promise<Array<JobRunner<unknown, never>>> {
+  options: StartJobsOptions = {},
+): Promise<RunningJobs> {
   const { config, clickhouse, jobMetrics, logger } = platform
-  const runners: Array<JobRunner<unknown, never>> = []
   // A job must be able to dead-letter from its first record, whoever bootstrapped the topics.
   const admin = platform.kafka.admin()
   await admin.connect()
@@ -31,37 +48,67 @@ export async function startJobs(
   } finally {
     await admin.disconnect()
   }
-  for (const { job, tables, wireSinks } of entries) {
-    const sinks: Record<string, TableSink> = {}
-    let generation = 1
-    for (const table of Object.values(tables)) {
-      const live = await ensureLiveGeneration(clickhouse, table, job.version)
-      generation = live.generation
-      sinks[table.name] = new TableSink({
-        client: clickhouse,
-        physical: live.physical,
-        logger,
-        observeInsert: (t, _rows, seconds) => jobMetrics.sinkSeconds.observe({ table: t }, seconds),
-      })
-    }
-    const runner = new JobRunner({
-      job,
-      kafka: platform.kafka,
-      codec: platform.codec,
-      redis: platform.redis,
-      sinks: wireSinks ? wireSinks(sinks, { client: clickhouse, logger }) : sinks,
-      groupId: `${config.namespace}.${job.name}.g${generation}`,
-      topicPrefix: config.topicPrefix,
-      sessionTimeoutMs: config.consumerSessionTimeoutMs,
-      stateNamespace: `${config.namespace}:${job.name}:g${generation}`,
-      deadLetterTopic: deadLetterTopic(config.namespace, job.name),
-      logger,
-      metrics: jobMetrics,
-      ...(options.breaker ? { breaker: options.breaker } : {}),
-      ...(options.faults ? { faults: options.faults } : {}),
-    })
-    await runner.start()
-    runners.push(runner as unknown as JobRunner<unknown, never>)
+  const globals = new GlobalTableReader({
+    kafka: platform.kafka,
+    codec: platform.codec,
+    topicPrefix: config.topicPrefix,
+    groupPrefix: `${config.namespace}.globals`,
+    tables: [...new Set(entries.flatMap(({ job }) => job.globals ?? []))],
+    logger,
+  })
+  await globals.start()
+  const runners: Array<JobRunner<unknown, never>> = []
+  const stop = async () => {
+    const stopped = await Promise.allSettled(runners.map((runner) => runner.stop()))
+    await globals.stop()
+    const failure = stopped.find((result) => result.status === 'rejected')
+    if (failure) throw failure.reason
   }
-  return runners
+  try {
+    for (const { job, tables, wireSinks } of entries) {
+      const sinks: Record<string, TableSink> = {}
+      let generation = 1
+      for (const table of Object.values(tables)) {
+        const live = await ensureLiveGeneration(clickhouse, table, job.version)
+        generation = live.generation
+        sinks[table.name] = new TableSink({
+          client: clickhouse,
+          physical: live.physical,
+          logger,
+          observeInsert: (t, _rows, seconds) =>
+            jobMetrics.sinkSeconds.observe({ table: t }, seconds),
+        })
+      }
+      const runner = new JobRunner({
+        job,
+        kafka: platform.kafka,
+        codec: platform.codec,
+        redis: platform.redis,
+        lookups: globals.tables.lookups,
+        sinks: wireSinks ? wireSinks(sinks, { client: clickhouse, logger }) : sinks,
+        groupId: `${config.namespace}.${job.name}.g${generation}`,
+        topicPrefix: config.topicPrefix,
+        sessionTimeoutMs: config.consumerSessionTimeoutMs,
+        stateNamespace: `${config.namespace}:${job.name}:g${generation}`,
+        deadLetterTopic: deadLetterTopic(config.namespace, job.name),
+        logger,
+        metrics: jobMetrics,
+        ...(options.breaker ? { breaker: options.breaker } : {}),
+        ...(options.faults ? { faults: options.faults } : {}),
+        ...(options.onFatal ? { onFatal: options.onFatal } : {}),
+        ...(options.maxConsumerReplacements === undefined
+          ? {}
+          : { maxReplacements: options.maxConsumerReplacements }),
+      })
+      runners.push(runner as unknown as JobRunner<unknown, never>)
+    }
+    // Together: each start joins a group, and one after another they took seconds each.
+    const starts = await Promise.allSettled(runners.map((runner) => runner.start()))
+    const failed = starts.find((result) => result.status === 'rejected')
+    if (failed) throw failed.reason
+  } catch (error) {
+    await stop().catch(() => undefined)
+    throw error
+  }
+  return { runners, stop }
 }

@@ -1,5 +1,6 @@
-import type { IHeaders, KafkaMessage, Producer } from 'kafkajs'
+import type { IHeaders, Producer } from 'kafkajs'
 import type { PlatformError } from '../../core/errors.ts'
+import type { RawRecord } from './batch-processor.ts'
 
 export const deadLetterTopic = (namespace: string, job: string): string => `${namespace}.dlq.${job}`
 
@@ -20,7 +21,7 @@ export function deadLetterHeaders(
 }
 
 export interface DeadLetter {
-  readonly message: KafkaMessage
+  readonly message: RawRecord
   readonly error: PlatformError
   readonly source: { topic: string; partition: number; offset: string }
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Consumer, Kafka } from 'kafkajs'
+import { withRetries } from '../../core/kafka-errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
 import { topicName, topics } from '../../schemas/topics.ts'
@@ -9,12 +10,15 @@ export interface GlobalTableReaderOptions {
   readonly kafka: Kafka
   readonly codec: AvroCodec
   readonly topicPrefix: string
+  /** The reader's consumer group is `<groupPrefix>.<uuid>`: named after its process's namespace. */
+  readonly groupPrefix: string
   readonly tables: readonly GlobalTableId[]
   readonly logger: Logger
 }
 
 /**
- * Reads whole entity topics into memory in every worker, and keeps reading updates.
+ * Reads whole entity topics into memory in every worker process (once, for all its jobs), and
+ * keeps reading updates.
  * `start` resolves once every partition is read up to the end offsets seen at start,
  * which is what lets a job joining against these tables replay deterministically.
  */
@@ -33,15 +37,18 @@ export class GlobalTableReader {
     const pending = new Map<string, bigint>()
     try {
       for (const name of byName.keys()) {
-        for (const { partition, high, low } of await admin.fetchTopicOffsets(name)) {
+        for (const { partition, high, low } of await withRetries(() =>
+          admin.fetchTopicOffsets(name),
+        )) {
           if (BigInt(high) > BigInt(low)) pending.set(`${name}:${partition}`, BigInt(high))
         }
       }
     } finally {
       await admin.disconnect()
     }
-    // A private group that never commits: every worker reads every partition from the start.
-    this.consumer = kafka.consumer({ groupId: `globals.${randomUUID()}` })
+    // A private group that never commits: every worker reads every partition from the start,
+    // and the broker forgets the group once it is empty.
+    this.consumer = kafka.consumer({ groupId: `${this.options.groupPrefix}.${randomUUID()}` })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true })
     let caughtUp: () => void = () => {}

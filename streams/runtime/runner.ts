@@ -1,19 +1,26 @@
 import type { Redis } from 'ioredis'
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
-import { isPlatformError, PlatformError } from '../../core/errors.ts'
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  Partitioners,
+  type Producer,
+} from 'kafkajs'
+import { PlatformError } from '../../core/errors.ts'
+import { membershipError, withRetries } from '../../core/kafka-errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
-import { type BronzeTopicId, topicName, topics } from '../../schemas/topics.ts'
+import { type BronzeTopicId, topicName } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
-import { applyBatch } from './apply.ts'
+import { BatchProcessor, type TopicPartition } from './batch-processor.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
-import { type DeadLetter, publishDeadLetters } from './dead-letter.ts'
+import { publishDeadLetters } from './dead-letter.ts'
 import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
 import type { FaultInjector } from './faults.ts'
-import { GlobalTableReader } from './global-table-reader.ts'
-import type { InputEvent, Job, TableOutput } from './job.ts'
-import { jsonScopeCodec, PartitionScope } from './partition-scope.ts'
+import type { Job } from './job.ts'
+import type { Lookups } from './lookups.ts'
 import { RedisStateStore } from './state-store.ts'
 
 export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
@@ -21,9 +28,12 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
   readonly kafka: Kafka
   readonly codec: AvroCodec
   readonly redis: Redis
+  /** Global tables (entity topics) loaded by the process, shared by its jobs. */
+  readonly lookups: Lookups
   /** One sink per table the job writes, by stable table name. */
   readonly sinks: Readonly<Record<string, RowSink>>
   readonly groupId: string
+  /** How long the group waits for a silent member; heartbeats go at a fifth of it. */
   readonly sessionTimeoutMs?: number
   /** Prefix of the bronze topic names (empty in production). */
   readonly topicPrefix: string
@@ -34,125 +44,66 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
   readonly metrics: JobMetrics
   /** When dead letters pass this rate the job pauses itself rather than go on. */
   readonly breaker?: ErrorRateBreakerOptions
+  /** Consumers replaced within `replacementWindowMs` before the job gives up (default 5). */
+  readonly maxReplacements?: number
+  readonly replacementWindowMs?: number
+  /** Called once the job gives up on its consumer; the CLI exits so a supervisor restarts it. */
+  readonly onFatal?: (error: PlatformError) => void
   /** Crash tests only: called between effects. */
   readonly faults?: FaultInjector
   /** Wall clock for flush scheduling only; never reaches a job step. */
   readonly now?: () => number
 }
 
+const DEFAULT_SESSION_TIMEOUT_MS = 30_000
+/** More group joins than this within a minute are logged as a rebalance storm. */
+const STORM_JOINS_PER_MINUTE = 5
+
 /**
- * Runs a pure job against Kafka. For every consumed batch the effects happen in this
- * order: dead letters, sink inserts, state + applied offset (one Redis transaction),
- * Kafka offset commit. A crash anywhere replays at most the uncheckpointed batch, whose
- * rows are versioned so rewriting them is harmless; events at or below the Redis
- * checkpoint are skipped so state is never applied twice.
+ * Runs a job against Kafka: a thin kafkajs adapter around the broker-free `BatchProcessor`,
+ * which owns the effects and their order. After the processor has checkpointed a batch in
+ * Redis, the runner commits the Kafka offset; the Redis checkpoint, not the group's committed
+ * offset, is the truth about progress, so a failed or refused Kafka commit loses nothing.
  *
- * The Redis checkpoint, not the group's committed offset, is the truth about progress:
- * a partition without one is read from the start of its log, and when Redis loses the
- * state mid-run every partition is rewound, so state is rebuilt from the log.
+ * Staying in the group is this class's job. kafkajs heartbeats only between batches, and a
+ * busy machine can stretch a batch past the session timeout; so while a batch (or the wait
+ * for the section before it) runs, a timer keeps heartbeating. A member the coordinator has
+ * dropped anyway rejoins. A consumer kafkajs will not restart is replaced by a new one, a
+ * bounded number of times, after which `onFatal` is called rather than living on with a
+ * dead job.
  */
 export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private readonly logger: Logger
   private readonly topicIds: Map<string, T>
-  private store: RedisStateStore<S> | undefined
+  private readonly sessionTimeoutMs: number
+  private readonly heartbeatIntervalMs: number
+  private readonly breaker: ErrorRateBreaker
+  private readonly now: () => number
   private redis: Redis | undefined
+  private processor: BatchProcessor<S, T, P> | undefined
   private consumer: Consumer | undefined
   private producer: Producer | undefined
   private admin: Admin | undefined
-  private globals: GlobalTableReader | undefined
-  /** Partitions this process has consumed, as `topic:partition`. */
-  private readonly seen = new Map<string, { topic: string; partition: number }>()
-  /** Partitions rewound to their log start and not yet checkpointed since. */
-  private readonly rebuilding = new Set<string>()
-  private readonly breaker: ErrorRateBreaker
-  /** Partition scopes held in memory between batches; reloaded from Redis when dropped. */
-  private readonly scopes = new Map<number, PartitionScope<P>>()
-  /** Partitions with events applied since their last flush, and when that flush was. */
-  private readonly unflushed = new Map<number, number>()
   private flushTimer: NodeJS.Timeout | undefined
   /** Whether the consumer has joined its group (and has partitions to answer for). */
   private joined = false
-  /** Why the consumer stopped for good (kafkajs will not restart it), if it did. */
+  private stopping = false
+  private replacing = false
+  /** Why the job stopped for good, if it did. */
   private failed: string | undefined
-  /** Batches and idle flushes touch the same scopes, so they run one at a time. */
-  private exclusive: Promise<unknown> = Promise.resolve()
-  private readonly now: () => number
+  private readonly replacementTimes: number[] = []
+  private readonly joinTimes: number[] = []
+  private groupJoins = 0
 
   constructor(private readonly options: JobRunnerOptions<S, T, P>) {
-    const missing = options.job.outputs.filter((table) => !options.sinks[table])
-    if (missing.length > 0) {
-      throw new PlatformError('CONFIG_INVALID', `no sink for ${missing.join(', ')}`, {
-        context: { job: options.job.name },
-      })
-    }
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
     this.breaker = new ErrorRateBreaker(options.breaker)
     this.now = options.now ?? Date.now
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS
+    this.heartbeatIntervalMs = Math.min(3_000, Math.floor(this.sessionTimeoutMs / 5))
     this.topicIds = new Map(
       options.job.inputs.map((id) => [topicName(id, options.topicPrefix), id]),
     )
-  }
-
-  async start(): Promise<void> {
-    const { kafka, groupId, job } = this.options
-    this.redis = this.options.redis.duplicate()
-    this.store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
-    await this.store.openEpoch()
-    this.admin = kafka.admin()
-    await this.admin.connect()
-    this.globals = new GlobalTableReader({
-      kafka,
-      codec: this.options.codec,
-      topicPrefix: this.options.topicPrefix,
-      tables: job.globals ?? [],
-      logger: this.logger,
-    })
-    await this.globals.start()
-    for (const sink of Object.values(this.options.sinks)) await sink.start?.()
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
-    await this.producer.connect()
-    this.consumer = kafka.consumer({
-      groupId,
-      partitionAssigners: [coPartitionedAssigner],
-      ...(this.options.sessionTimeoutMs ? { sessionTimeout: this.options.sessionTimeoutMs } : {}),
-      allowAutoTopicCreation: false,
-    })
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.failed = `consumer stopped: ${payload.error.message}`
-      this.logger.error(
-        { err: payload.error, restart: payload.restart },
-        payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good',
-      )
-    })
-    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      // After a rebalance another worker may have moved a partition's scope on.
-      this.scopes.clear()
-      // A scope restored from Redis may hold changes its last owner never flushed (it died
-      // within the flush interval, after committing them), and a partition with nothing
-      // left to consume would never flush them: every assigned partition is due one.
-      this.unflushed.clear()
-      this.joined = true
-      if (!job.partition?.flush) return
-      const assigned = Object.values(payload.memberAssignment).flat()
-      for (const partition of new Set(assigned)) this.unflushed.set(partition, this.now())
-    })
-    await this.consumer.connect()
-    await this.consumer.subscribe({ topics: [...this.topicIds.keys()], fromBeginning: true })
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.runExclusive('batch', () => this.processBatch(payload)),
-    })
-    const interval = job.partition?.flush ? job.partition.flushIntervalMs : undefined
-    if (interval !== undefined) {
-      this.flushTimer = setInterval(() => {
-        this.flushIdle().catch((error: unknown) =>
-          this.logger.error({ err: error }, 'idle flush failed; the next batch retries it'),
-        )
-      }, interval)
-      this.flushTimer.unref()
-    }
-    this.logger.info({ groupId, inputs: job.inputs }, 'job started')
   }
 
   get name(): string {
@@ -165,15 +116,81 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   }
 
   /**
-   * For /health: `joining` until the consumer has its partitions, then `running`; or why the
-   * job is not working (consumer stopped for good, breaker paused it); and how many
-   * partitions hold changes not flushed yet (partial sketches), so "caught up" can mean
-   * flushed too.
+   * For /health: `joining` until the consumer has its partitions, `running`, `rejoining` while
+   * a replaced consumer joins; or why the job is not working (it gave up on its consumer, its
+   * breaker paused it). `pendingFlushes` counts partitions holding unflushed changes (partial
+   * sketches), so "caught up" can mean flushed too; `groupJoins` how often it (re)joined.
    */
-  get status(): { state: string; healthy: boolean; pendingFlushes: number } {
+  get status(): {
+    state: string
+    healthy: boolean
+    pendingFlushes: number
+    groupJoins: number
+    consumerReplacements: number
+  } {
     const problem = this.failed ?? this.breaker.tripped
-    const state = problem ?? (this.joined ? 'running' : 'joining')
-    return { state, healthy: problem === undefined, pendingFlushes: this.unflushed.size }
+    const state = problem ?? (this.replacing ? 'rejoining' : this.joined ? 'running' : 'joining')
+    return {
+      state,
+      healthy: problem === undefined,
+      pendingFlushes: this.processor?.pendingFlushes ?? 0,
+      groupJoins: this.groupJoins,
+      consumerReplacements: this.replacementTimes.length,
+    }
+  }
+
+  async start(): Promise<void> {
+    const { kafka, job } = this.options
+    this.redis = this.options.redis.duplicate()
+    const store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
+    await store.openEpoch()
+    this.admin = kafka.admin()
+    await this.admin.connect()
+    for (const sink of Object.values(this.options.sinks)) await sink.start?.()
+    // Not idempotent: a dead letter is published again whenever its batch is, so duplicates
+    // come from replays, not broker retries; readers tell them apart by their source offset.
+    this.producer = kafka.producer({
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    })
+    await this.producer.connect()
+    const producer = this.producer
+    this.processor = new BatchProcessor({
+      job,
+      codec: this.options.codec,
+      store,
+      lookups: this.options.lookups,
+      sinks: this.options.sinks,
+      topicIds: this.topicIds,
+      publishDeadLetters: (letters) =>
+        publishDeadLetters(producer, this.options.deadLetterTopic, letters),
+      readsFromLogStart: (partition) => this.readsFromLogStart(partition),
+      logger: this.options.logger,
+      metrics: this.options.metrics,
+      longSectionMs: this.sessionTimeoutMs / 2,
+      ...(this.options.faults ? { faults: this.options.faults } : {}),
+      now: this.now,
+    })
+    await this.startConsumer()
+    const interval = job.partition?.flush ? job.partition.flushIntervalMs : undefined
+    if (interval !== undefined) {
+      this.flushTimer = setInterval(() => {
+        this.processor
+          ?.flushIdle()
+          .catch((error: unknown) =>
+            this.logger.error({ err: error }, 'idle flush failed; the next batch retries it'),
+          )
+      }, interval)
+      this.flushTimer.unref()
+    }
+    this.logger.info(
+      {
+        groupId: this.options.groupId,
+        inputs: job.inputs,
+        sessionTimeoutMs: this.sessionTimeoutMs,
+      },
+      'job started',
+    )
   }
 
   /** Operator action after fixing the cause: clear the breaker and consume again. */
@@ -190,15 +207,15 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
    * process alive; the failure is still thrown.
    */
   async stop(): Promise<void> {
+    this.stopping = true
     clearInterval(this.flushTimer)
     try {
       await this.consumer?.disconnect()
-      await this.flushIdle(true)
+      await this.processor?.flushIdle(true)
       for (const sink of Object.values(this.options.sinks)) await sink.close?.()
     } finally {
       await this.producer?.disconnect()
       await this.admin?.disconnect()
-      await this.globals?.stop()
       this.redis?.disconnect()
       this.consumer = undefined
       this.producer = undefined
@@ -207,176 +224,175 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     }
   }
 
-  /**
-   * Runs batches and flushes one at a time. kafkajs heartbeats only between batches, so a
-   * section that holds the consumer longer than its session timeout gets it evicted from the
-   * group: such sections are logged with how long they took.
-   */
-  private runExclusive<R>(what: string, work: () => Promise<R>): Promise<R> {
-    const run = this.exclusive.then(async () => {
-      const began = this.now()
-      try {
-        return await work()
-      } finally {
-        const ms = this.now() - began
-        if (ms > (this.options.sessionTimeoutMs ?? 30_000) / 2) {
-          this.logger.warn({ what, ms }, 'exclusive section ran long; heartbeats waited')
-        }
-      }
+  private async startConsumer(): Promise<void> {
+    const { kafka, groupId, job, metrics } = this.options
+    const consumer = kafka.consumer({
+      groupId,
+      partitionAssigners: [coPartitionedAssigner],
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      // An idle consumer heartbeats when its fetch comes back empty: no later than the interval.
+      maxWaitTimeInMs: this.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
     })
-    this.exclusive = run.catch(() => undefined)
-    return run
+    this.consumer = consumer
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(
+        { err: payload.error, restart: payload.restart },
+        payload.restart ? 'consumer crashed; kafkajs restarts it' : 'consumer crashed for good',
+      )
+      if (!payload.restart && consumer === this.consumer) void this.replaceConsumer(payload.error)
+    })
+    consumer.on(consumer.events.REBALANCING, () => {
+      metrics.rebalances.inc({ job: job.name })
+      this.logger.info({ groupId }, 'group is rebalancing; rejoining')
+    })
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const partitions = Object.values(payload.memberAssignment).flat()
+      this.groupJoins++
+      metrics.groupJoins.inc({ job: job.name })
+      this.noteJoin(payload.memberId, [...new Set(partitions)].sort())
+      this.processor
+        ?.assigned(partitions)
+        .catch((error: unknown) => this.logger.error({ err: error }, 'reassignment failed'))
+      this.joined = true
+      this.replacing = false
+    })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [...this.topicIds.keys()], fromBeginning: true })
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.keepingHeartbeats(payload, () => this.handleBatch(payload)),
+    })
   }
 
-  private async scopeOf(partition: number): Promise<PartitionScope<P>> {
-    const cached = this.scopes.get(partition)
-    if (cached) return cached
-    const codec = this.options.job.partition?.codec ?? jsonScopeCodec<P>()
-    const fields = await this.storeOrThrow().scopeFields(partition)
-    const scope = PartitionScope.restore(partition, this.options.job.inputs, fields, codec)
-    this.scopes.set(partition, scope)
-    return scope
-  }
-
-  private flushDue(partition: number, scope: PartitionScope<P>): boolean {
-    const hooks = this.options.job.partition
-    if (!hooks?.flush) return false
-    const last = this.unflushed.get(partition)
-    if (last !== undefined && this.now() - last >= (hooks.flushIntervalMs ?? 0)) return true
-    if (hooks.maxScopeBytes === undefined || !hooks.sizeOf) return false
-    const size = scope.values().reduce((sum, value) => sum + hooks.sizeOf!(value), 0)
-    this.options.metrics.scopeBytes.set({ job: this.options.job.name, partition }, size)
-    return size > hooks.maxScopeBytes
+  /** Logs every join; many joins in a minute are a storm, which is what evictions look like. */
+  private noteJoin(memberId: string, partitions: number[]): void {
+    const now = this.now()
+    this.joinTimes.push(now)
+    while (this.joinTimes.length > 0 && now - this.joinTimes[0]! > 60_000) this.joinTimes.shift()
+    const details = { groupId: this.options.groupId, memberId, partitions }
+    if (this.joinTimes.length > STORM_JOINS_PER_MINUTE) {
+      this.logger.warn({ ...details, joinsLastMinute: this.joinTimes.length }, 'rebalance storm')
+    } else {
+      this.logger.info(details, 'joined group')
+    }
   }
 
   /**
-   * Flushes partitions idle since their last events (or all pending ones on stop), each in
-   * its own exclusive section so batches, and their heartbeats, get in between.
+   * Heartbeats on a timer while a batch waits for its section and runs, so a slow batch on a
+   * busy machine does not get the member evicted. If the coordinator dropped the member anyway,
+   * the protocol error is thrown after the batch, which is what makes kafkajs rejoin.
    */
-  private async flushIdle(all = false): Promise<void> {
-    const hooks = this.options.job.partition
-    if (!hooks?.flush) return
-    for (const [partition, since] of [...this.unflushed]) {
-      if (!all && this.now() - since < (hooks.flushIntervalMs ?? 0)) continue
-      await this.runExclusive('idle flush', () => this.flushPartition(partition))
-    }
-  }
-
-  private async flushPartition(partition: number): Promise<void> {
-    const hooks = this.options.job.partition
-    if (!hooks?.flush || !this.store || !this.unflushed.has(partition)) return
-    const scope = await this.scopeOf(partition)
-    const outputs = hooks.flush({ scope, watermark: scope.watermark })
-    await this.writeSinks(outputs)
-    const changes = scope.takeChanges(hooks.codec)
-    if (!(await this.store.commit(new Map(), [], { partition, ...changes }))) {
-      this.scopes.clear()
-      return
-    }
-    this.unflushed.delete(partition)
-  }
-
-  private async processBatch(payload: EachBatchPayload) {
-    const { partition } = payload.batch
+  private async keepingHeartbeats(payload: EachBatchPayload, work: () => Promise<void>) {
+    let lost: Error | undefined
+    const timer = setInterval(() => {
+      payload.heartbeat().catch((error: unknown) => {
+        lost ??= membershipError(error)
+      })
+    }, this.heartbeatIntervalMs)
     try {
-      await this.processBatchOnce(payload)
+      await work()
+    } finally {
+      clearInterval(timer)
+    }
+    if (lost) throw lost
+  }
+
+  private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
+    const { job, metrics } = this.options
+    const processor = this.processorOrThrow()
+    const { topic, partition } = batch
+    const outcome = await processor.process({ topic, partition, records: batch.messages })
+    if (outcome.kind === 'skipped') return
+    if (outcome.kind === 'rewind') {
+      await this.rewind(outcome.partitions, outcome.reason)
+      return
+    }
+    resolveOffset(outcome.lastOffset)
+    await this.commitOffset(topic, partition, outcome.lastOffset)
+    this.options.faults?.reached('after-commit')
+    if (outcome.latestEventTime > 0) {
+      metrics.eventTime.set({ job: job.name, partition }, outcome.latestEventTime / 1000)
+    }
+    this.checkErrorRate(outcome.applied, outcome.deadLettered)
+  }
+
+  /**
+   * Commits the group's offset after the Redis checkpoint. A member the coordinator dropped
+   * cannot commit; that is no loss, and the protocol error (not kafkajs' retry wrapper, which
+   * it would take for a fatal crash) is rethrown so kafkajs rejoins.
+   */
+  private async commitOffset(topic: string, partition: number, lastOffset: string) {
+    try {
+      await this.consumer?.commitOffsets([
+        { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() },
+      ])
     } catch (error) {
-      // The step may have moved the in-memory scope on; Redis still has the committed one.
-      this.scopes.delete(partition)
-      throw error
+      const lost = membershipError(error)
+      if (!lost) throw error
+      this.logger.info(
+        { topic, partition, reason: lost.message },
+        'offset commit refused: no longer a group member; the Redis checkpoint holds it, rejoining',
+      )
+      throw lost
     }
   }
 
-  private async processBatchOnce({ batch, resolveOffset, heartbeat }: EachBatchPayload) {
-    const { job, metrics } = this.options
-    const { topic, partition } = batch
-    const topicId = this.topicIds.get(topic)
-    if (topicId === undefined || batch.messages.length === 0) return
-    const store = this.storeOrThrow()
-    const slot = `${topic}:${partition}`
-    this.seen.set(slot, { topic, partition })
-    const applied = await store.checkpoint(topic, partition)
-    if (applied === undefined && !this.rebuilding.has(slot)) {
-      await this.rewind([{ topic, partition }], 'no checkpoint: reading the log from its start')
+  /**
+   * Replaces a consumer kafkajs gave up on with a new one that rejoins the group. Bounded:
+   * past `maxReplacements` within the window the job fails for good and says so.
+   */
+  private async replaceConsumer(cause: Error): Promise<void> {
+    if (this.stopping) return
+    const now = this.now()
+    const window = this.options.replacementWindowMs ?? 10 * 60_000
+    const recent = this.replacementTimes.filter((at) => now - at < window).length
+    if (recent >= (this.options.maxReplacements ?? 5)) {
+      const error = new PlatformError(
+        'CONSUMER_FAILED',
+        `consumer replaced ${recent} times within ${window / 1000}s and failed again: ${cause.message}`,
+        { cause, context: { job: this.options.job.name, groupId: this.options.groupId } },
+      )
+      this.failed = `consumer stopped: ${error.message}`
+      this.logger.fatal({ err: error.toJSON() }, 'giving up on the consumer')
+      this.options.onFatal?.(error)
       return
     }
-    const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
-    const deadLetters: DeadLetter[] = []
-    const events: InputEvent<T>[] = []
-    for (const message of batch.messages) {
-      if (applied !== undefined && BigInt(message.offset) <= applied) continue
-      const key = message.key?.toString() ?? ''
-      const context = { topic, partition, offset: message.offset, key }
-      try {
-        const value = await this.options.codec.decode(
-          { name: topic, schema: topics[topicId].schema },
-          message.value,
-          context,
-        )
-        events.push({
-          topic: topicId,
-          key,
-          value,
-          partition,
-          offset: message.offset,
-        } as InputEvent<T>)
-      } catch (error) {
-        if (!isPlatformError(error) || error.retriable) throw error
-        deadLetters.push({ message, error, source: context })
-      }
+    this.replacementTimes.push(now)
+    this.options.metrics.consumerReplacements.inc({ job: this.options.job.name })
+    this.replacing = true
+    this.joined = false
+    this.logger.warn({ err: cause, attempt: recent + 1 }, 'replacing the consumer with a new one')
+    await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** recent))
+    if (this.stopping) return
+    try {
+      await this.startConsumer()
+    } catch (error) {
+      await this.replaceConsumer(error as Error)
     }
-    const states = await store.getMany([...new Set(events.map(job.stateKey))])
-    const scope = await this.scopeOf(partition)
-    const result = applyBatch(job, states, events, this.globalsOrThrow().tables.lookups, scope)
-    if (job.partition?.flush && !this.unflushed.has(partition)) {
-      this.unflushed.set(partition, this.now())
-    }
-    if (this.flushDue(partition, scope)) {
-      result.outputs.push(...job.partition!.flush!({ scope, watermark: scope.watermark }))
-      this.unflushed.delete(partition)
-    }
-    for (const { event, error } of result.rejected) {
-      const message = batch.messages.find((m) => m.offset === event.offset)
-      if (message)
-        deadLetters.push({ message, error, source: { topic, partition, offset: event.offset } })
-    }
+  }
 
-    await publishDeadLetters(this.producerOrThrow(), this.options.deadLetterTopic, deadLetters)
-    for (const letter of deadLetters) {
-      metrics.deadLetters.inc({ job: job.name, code: letter.error.code })
-      this.logger.warn({ err: letter.error.toJSON() }, 'record dead-lettered')
-    }
-    this.options.faults?.reached('after-dead-letters')
-    await this.writeSinks(result.outputs)
-    this.options.faults?.reached('after-sink')
-    const last = batch.messages[batch.messages.length - 1]!.offset
-    const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
-    const offsets = [{ topic, partition, offset: last }]
-    if (!(await store.commit(result.changes, offsets, { partition, ...scopeChanges }))) {
-      endTimer()
-      this.scopes.clear()
-      await store.openEpoch()
-      await this.rewind([...this.seen.values()], 'state lost in Redis: rebuilding from the log')
-      return
-    }
-    this.rebuilding.delete(slot)
-    this.options.faults?.reached('after-state')
-    resolveOffset(last)
-    await this.consumer?.commitOffsets([
-      { topic, partition, offset: (BigInt(last) + 1n).toString() },
-    ])
-    this.options.faults?.reached('after-commit')
-    await heartbeat()
-
-    metrics.records.inc({ job: job.name, topic, outcome: 'processed' }, events.length)
-    metrics.records.inc({ job: job.name, topic, outcome: 'dead_lettered' }, deadLetters.length)
-    const latest = events.reduce(
-      (max, e) => Math.max(max, (e.value as { event_time?: number }).event_time ?? 0),
-      0,
+  /** Whether the group has committed nothing for this partition: it is read from the start. */
+  private async readsFromLogStart({ topic, partition }: TopicPartition): Promise<boolean> {
+    const admin = this.adminOrThrow()
+    const [committed] = await withRetries(() =>
+      admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] }),
     )
-    if (latest > 0) metrics.eventTime.set({ job: job.name, partition }, latest / 1000)
-    endTimer()
-    this.checkErrorRate(events.length - result.rejected.length, deadLetters.length)
+    const at = committed?.partitions.find((p) => p.partition === partition)?.offset
+    return at === undefined || at === '-1'
+  }
+
+  /** Seeks partitions back to their log start; their next batches rebuild the state. */
+  private async rewind(partitions: readonly TopicPartition[], reason: string): Promise<void> {
+    const admin = this.adminOrThrow()
+    for (const { topic, partition } of partitions) {
+      const offsets = await withRetries(() => admin.fetchTopicOffsets(topic))
+      const low = offsets.find((o) => o.partition === partition)?.low ?? '0'
+      this.consumer?.seek({ topic, partition, offset: low })
+    }
+    this.logger.warn({ partitions, reason }, 'rewinding to rebuild state')
   }
 
   private checkErrorRate(ok: number, failed: number): void {
@@ -391,47 +407,15 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     )
   }
 
-  private async writeSinks(outputs: readonly TableOutput[]) {
-    const byTable = new Map<string, Array<Record<string, unknown>>>()
-    for (const { table, row } of outputs) {
-      const rows = byTable.get(table) ?? []
-      rows.push(row as Record<string, unknown>)
-      byTable.set(table, rows)
-    }
-    for (const [table, rows] of byTable) {
-      await this.options.sinks[table]!.write(rows)
-      this.options.metrics.sinkRows.inc({ table }, rows.length)
-    }
+  private processorOrThrow(): BatchProcessor<S, T, P> {
+    if (!this.processor) throw notStarted()
+    return this.processor
   }
 
-  /** Seeks partitions back to their log start; their next batches rebuild the state. */
-  private async rewind(
-    partitions: ReadonlyArray<{ topic: string; partition: number }>,
-    reason: string,
-  ): Promise<void> {
-    const admin = this.admin
-    if (!admin || !this.consumer) return
-    for (const { topic, partition } of partitions) {
-      const offsets = await admin.fetchTopicOffsets(topic)
-      const low = offsets.find((o) => o.partition === partition)?.low ?? '0'
-      this.consumer.seek({ topic, partition, offset: low })
-      this.rebuilding.add(`${topic}:${partition}`)
-    }
-    this.logger.warn({ partitions, reason }, 'rewinding to rebuild state')
-  }
-
-  private globalsOrThrow(): GlobalTableReader {
-    if (!this.globals) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
-    return this.globals
-  }
-
-  private storeOrThrow(): RedisStateStore<S> {
-    if (!this.store) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
-    return this.store
-  }
-
-  private producerOrThrow(): Producer {
-    if (!this.producer) throw new PlatformError('CONFIG_INVALID', 'job runner is not started')
-    return this.producer
+  private adminOrThrow(): Admin {
+    if (!this.admin) throw notStarted()
+    return this.admin
   }
 }
+
+const notStarted = () => new PlatformError('NOT_STARTED', 'job runner is not started')
