@@ -3,6 +3,7 @@
  * addresses in the environment. `--unit` runs only the tests that need no services.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { getTestStack, repoRoot, stackToEnv } from './support/stack.ts'
@@ -24,8 +25,11 @@ const files = findTests(join(repoRoot, 'test'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort()
 
-let env: NodeJS.ProcessEnv = { ...process.env }
-if (files.some((file) => file.endsWith(INTEGRATION))) {
+// Every Redis key this run's tests write starts with `kt<run>`; what is left is counted below.
+const testRun = randomBytes(3).toString('hex')
+let env: NodeJS.ProcessEnv = { ...process.env, KAPPA_TEST_RUN: testRun }
+const integration = files.some((file) => file.endsWith(INTEGRATION))
+if (integration) {
   const began = Date.now()
   const stack = await getTestStack()
   process.stderr.write(
@@ -47,4 +51,25 @@ const child = spawn(
   ],
   { cwd: repoRoot, env, stdio: 'inherit' },
 )
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+child.on('exit', async (code, signal) => {
+  let status = code ?? (signal ? 1 : 0)
+  if (integration) status = Math.max(status, await leftoverKeys(env.REDIS_URL))
+  process.exit(status)
+})
+
+/** Tests clean up the Redis keys of their namespaces; any left behind fail the run. */
+async function leftoverKeys(redisUrl: string | undefined): Promise<number> {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(redisUrl ?? 'redis://127.0.0.1:6379')
+  try {
+    const keys = await redis.keys(`kt${testRun}*`)
+    if (keys.length === 0) return 0
+    const namespaces = [...new Set(keys.map((key) => key.split(':')[0]))]
+    process.stderr.write(
+      `${keys.length} Redis keys left behind by tests, in namespaces ${namespaces.join(', ')}\n`,
+    )
+    return 1
+  } finally {
+    redis.disconnect()
+  }
+}

@@ -1,3 +1,4 @@
+import { withRetries } from '../../../core/kafka-errors.ts'
 import type { Platform } from '../../../core/platform.ts'
 import { topicName } from '../../../schemas/topics.ts'
 import type { JobEntry } from '../../../streams/jobs.ts'
@@ -22,11 +23,13 @@ export async function jobLag(
       let behind = 0
       for (const id of job.inputs) {
         const topic = topicName(id, config.topicPrefix)
-        const ends = await admin.fetchTopicOffsets(topic)
-        const [committed] = await admin.fetchOffsets({
-          groupId: `${namespace}.${job.name}.g${generation}`,
-          topics: [topic],
-        })
+        const ends = await withRetries(() => admin.fetchTopicOffsets(topic))
+        const [committed] = await withRetries(() =>
+          admin.fetchOffsets({
+            groupId: `${namespace}.${job.name}.g${generation}`,
+            topics: [topic],
+          }),
+        )
         for (const end of ends) {
           const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset
           // -1: nothing committed yet, so everything from the log start is to come.

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import kafkajs from 'kafkajs'
+import type { PlatformError } from '../../../core/errors.ts'
+import type { Platform } from '../../../core/platform.ts'
+import { jobCatalogue } from '../../../streams/jobs.ts'
+import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import { BronzePublisher } from '../../../streams/publisher.ts'
+import type { CrashPoint, FaultInjector } from '../../../streams/runtime/faults.ts'
+import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { orderEventRecords } from '../../support/orders.ts'
+import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
+
+/**
+ * A job's consumer pushed out of its group on purpose: held past its session timeout (the
+ * event loop blocked, so not even a heartbeat timer runs), then crashed with an error kafkajs
+ * will not restart from. The job must rejoin, get a new consumer, and end with the table a
+ * clean run computes.
+ */
+const SESSION_TIMEOUT_MS = 6_000
+// kafkajs is CommonJS and builds its error exports at run time, out of reach of named imports.
+const { KafkaJSNonRetriableError } = kafkajs
+const records = orderEventRecords(80)
+
+/** Faults by the n-th time a point is reached, counted over the whole job. */
+function faultsAt(plan: Partial<Record<CrashPoint, Record<number, () => void>>>): FaultInjector {
+  const seen = new Map<CrashPoint, number>()
+  return {
+    reached(point) {
+      const n = (seen.get(point) ?? 0) + 1
+      seen.set(point, n)
+      plan[point]?.[n]?.()
+    },
+  }
+}
+
+/** Blocks the whole process, as a starved or stuck event loop would. */
+function blockEventLoop(ms: number): void {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    // busy: nothing else may run
+  }
+}
+
+async function publishInSlices(platform: Platform, slices: number) {
+  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
+  await publisher.connect()
+  try {
+    // Many small sends make many batches, so the faults below land mid-run.
+    const size = Math.ceil(records.length / slices)
+    for (let i = 0; i < records.length; i += size) {
+      await publisher.publish(records.slice(i, i + size))
+    }
+  } finally {
+    await publisher.disconnect()
+  }
+}
+
+type Row = Record<string, unknown>
+
+function expectedRows(): Row[] {
+  const driver = new JobTestDriver(orderLifecycleJob)
+  for (const record of records) {
+    if (record.topic === 'orderStatus' || record.topic === 'estimatedDeliveryDate') {
+      driver.pipe(record.topic, record.value as never)
+    }
+  }
+  return driver
+    .table(FACT_ORDER_LEAD_DAYS, (r) => String(r.order_id))
+    .map((r) => ({
+      order_id: r.order_id,
+      status: r.status,
+      delay_days: r.delay_days,
+      version: r.version,
+    }))
+    .sort((a, b) => String(a.order_id).localeCompare(String(b.order_id)))
+}
+
+async function leadDays(platform: Platform): Promise<Row[]> {
+  const result = await platform.clickhouse.query({
+    query: `SELECT order_id, status, delay_days, version FROM fact_order_lead_days ORDER BY order_id`,
+    format: 'JSONEachRow',
+  })
+  return result.json<Row>()
+}
+
+test('an evicted consumer rejoins, a crashed one is replaced, and the table is exact', {
+  timeout: 5 * 60_000,
+}, async (t) => {
+  const platform = await createTestPlatform(t, {
+    partitions: 2,
+    sessionTimeoutMs: SESSION_TIMEOUT_MS,
+  })
+  await publishInSlices(platform, 40)
+  const faults = faultsAt({
+    // Third batch: hold everything past the session timeout; the coordinator drops the member
+    // and the offset commit after it is refused.
+    'after-sink': { 3: () => blockEventLoop(SESSION_TIMEOUT_MS + 3_000) },
+    // Sixth batch, after its state is committed: an error kafkajs does not restart from.
+    'after-state': {
+      6: () => {
+        throw new KafkaJSNonRetriableError('injected: consumer broken for good')
+      },
+    },
+  })
+  const [runner] = await startTestJobs(platform, [jobCatalogue['order-lifecycle']!], { faults })
+  assert.ok(runner)
+
+  const expected = expectedRows()
+  const actual = await eventually(
+    async () => {
+      const rows = await leadDays(platform)
+      return JSON.stringify(rows) === JSON.stringify(expected) ? rows : undefined
+    },
+    { timeoutMs: 120_000, what: 'the table to equal the clean run' },
+  )
+  assert.deepEqual(actual, expected)
+  const status = await eventually(
+    async () => (runner.status.state === 'running' ? runner.status : undefined),
+    { timeoutMs: 60_000, what: 'the replaced consumer to rejoin' },
+  )
+  assert.ok(
+    status.groupJoins >= 3,
+    `joined ${status.groupJoins} times: first, after eviction, after replacement`,
+  )
+  assert.equal(status.consumerReplacements, 1)
+  const joins = await platform.metrics.getSingleMetricAsString('kappa_job_group_joins_total')
+  assert.match(joins, /kappa_job_group_joins_total\{job="order-lifecycle"\} [3-9]/)
+})
+
+test('a consumer that keeps failing is replaced a bounded number of times, then the job gives up', {
+  timeout: 2 * 60_000,
+}, async (t) => {
+  const platform = await createTestPlatform(t, { partitions: 1 })
+  await publishInSlices(platform, 4)
+  const broken: FaultInjector = {
+    reached(point) {
+      if (point === 'after-dead-letters') throw new KafkaJSNonRetriableError('injected: always')
+    },
+  }
+  let fatal: PlatformError | undefined
+  const [runner] = await startTestJobs(platform, [jobCatalogue['order-lifecycle']!], {
+    faults: broken,
+    maxConsumerReplacements: 2,
+    onFatal: (error) => {
+      fatal = error
+    },
+  })
+  assert.ok(runner)
+  const error = await eventually(async () => fatal, {
+    timeoutMs: 60_000,
+    what: 'the job to give up',
+  })
+  assert.equal(error.code, 'CONSUMER_FAILED')
+  assert.match(error.message, /replaced 2 times/)
+  assert.equal(runner.status.healthy, false)
+  assert.match(runner.status.state, /consumer stopped/)
+  assert.equal(runner.status.consumerReplacements, 2)
+})
