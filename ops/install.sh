@@ -10,9 +10,34 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"
-MVN=(mvn -B -q -Dstyle.color=never)
+MVN=(mvn -B --no-transfer-progress -Dstyle.color=never)
 
 log() { printf '[install] %s\n' "$*"; }
+
+# Runs Maven with its output in a log file (Maven's jansi writes colour codes even in batch
+# mode, so they are stripped) and prints a line every 10 s: elapsed time and the plugin step
+# Maven is on. On failure the end of the log is shown.
+mvn_with_progress() {
+  local part="$1" logfile="$CACHE/$1-build.log"
+  shift
+  mkdir -p "$CACHE"
+  local began=$SECONDS
+  ("${MVN[@]}" "$@" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' >"$logfile") &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 2
+    if (((SECONDS - began) % 10 < 2)) && kill -0 "$pid" 2>/dev/null; then
+      local step
+      step="$(grep -o -- '--- [^ ]* ([^)]*) @' "$logfile" 2>/dev/null | tail -n 1 | sed 's/^--- //; s/ @$//')"
+      log "$part: $((SECONDS - began)) s${step:+, at $step} (log: $logfile)"
+    fi
+  done
+  if ! wait "$pid" || grep -q 'BUILD FAILURE' "$logfile"; then
+    log "$part: maven failed; last lines of $logfile:"
+    tail -n 40 "$logfile"
+    exit 1
+  fi
+}
 
 require() {
   command -v "$1" >/dev/null 2>&1 || { log "error: '$1' not found on PATH ($2)"; exit 1; }
@@ -35,7 +60,7 @@ install_kafka() {
   log "kafka: copying broker jars into $dir/libs"
   rm -rf "$dir/libs" "$dir/target" "$dir/.stamp"
   mkdir -p "$dir"
-  "${MVN[@]}" -f "$pom" package -DoutputDirectory="$dir/libs" -DbuildDirectory="$dir/target"
+  mvn_with_progress kafka -f "$pom" package -DoutputDirectory="$dir/libs" -DbuildDirectory="$dir/target"
   rm -rf "$dir/target"
   echo "$stamp" >"$dir/.stamp"
   log "kafka: done ($(find "$dir/libs" -name '*.jar' | wc -l) jars)"
@@ -50,10 +75,10 @@ install_registry() {
     log "schema-registry: up to date ($dir/target/quarkus-app)"
     return
   fi
-  log "schema-registry: building Apicurio Registry into $dir/target/quarkus-app"
+  log "schema-registry: building Apicurio Registry into $dir/target/quarkus-app (about 30 s with a warm Maven cache, 3 min cold)"
   rm -rf "$dir/target" "$dir/.stamp"
   mkdir -p "$dir"
-  "${MVN[@]}" -f "$src/pom.xml" package -DskipTests -DbuildDirectory="$dir/target"
+  mvn_with_progress schema-registry -f "$src/pom.xml" package -DskipTests -DbuildDirectory="$dir/target"
   echo "$stamp" >"$dir/.stamp"
   log "schema-registry: done"
 }
