@@ -20,7 +20,8 @@ export interface AppliedBatch<S, T extends BronzeTopicId> {
  * Runs a job's pure step over a batch of events of one partition, starting from `states`
  * (which it does not mutate) and the partition's `scope` (which it does). Both the Kafka
  * runtime and the in-memory test driver go through here, so what tests prove is what
- * production runs.
+ * production runs. A batch may be applied in slices: each call adds to `into`, the result of
+ * the slices before.
  */
 export function applyBatch<S, T extends BronzeTopicId, P>(
   job: Job<S, T, P>,
@@ -28,10 +29,9 @@ export function applyBatch<S, T extends BronzeTopicId, P>(
   events: readonly InputEvent<T>[],
   lookups: Lookups,
   scope: PartitionScope<P>,
+  into: AppliedBatch<S, T> = { changes: new Map(), outputs: [], rejected: [] },
 ): AppliedBatch<S, T> {
-  const changes = new Map<string, S | undefined>()
-  const outputs: TableOutput[] = []
-  const rejected: Rejected<T>[] = []
+  const { changes, outputs, rejected } = into
   for (const event of events) {
     const key = job.stateKey(event)
     const current = changes.has(key) ? changes.get(key) : states.get(key)
@@ -50,7 +50,7 @@ export function applyBatch<S, T extends BronzeTopicId, P>(
       outputs.push(...onWatermark({ scope, watermark: after }, before))
     }
   }
-  return { changes, outputs, rejected }
+  return into
 }
 
 /** Every order-scoped bronze record carries `event_time`. */

@@ -4,7 +4,8 @@ import type { JobMetrics } from '../../core/metrics.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
 import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
-import { applyBatch } from './apply.ts'
+import { type AppliedBatch, applyBatch } from './apply.ts'
+import { Slicer } from './cooperative.ts'
 import type { DeadLetter } from './dead-letter.ts'
 import type { FaultInjector } from './faults.ts'
 import type { InputEvent, Job, TableOutput } from './job.ts'
@@ -74,6 +75,9 @@ export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   /** Wall clock for flush scheduling only; never reaches a job step. */
   readonly now?: () => number
 }
+
+/** Events applied between two chances for the event loop to run timers and I/O. */
+const APPLY_SLICE = 256
 
 /**
  * Runs a job's pure step over batches of one consumer, with no broker in it: decode, skip
@@ -201,7 +205,13 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     const { events, deadLetters } = await this.decode(topic, topicId, partition, records, applied)
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
     const scope = await this.scopeOf(partition)
-    const result = applyBatch(job, states, events, this.options.lookups, scope)
+    const slicer = new Slicer()
+    let result: AppliedBatch<S, T> | undefined
+    for (let i = 0; i < events.length || result === undefined; i += APPLY_SLICE) {
+      const slice = events.slice(i, i + APPLY_SLICE)
+      result = applyBatch(job, states, slice, this.options.lookups, scope, result)
+      await slicer.pause()
+    }
     if (job.partition?.flush && !this.unflushed.has(partition)) {
       this.unflushed.set(partition, this.now())
     }
@@ -266,7 +276,9 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   ): Promise<{ events: InputEvent<T>[]; deadLetters: DeadLetter[] }> {
     const events: InputEvent<T>[] = []
     const deadLetters: DeadLetter[] = []
+    const slicer = new Slicer()
     for (const record of records) {
+      await slicer.pause()
       if (applied !== undefined && BigInt(record.offset) <= applied) continue
       const key = record.key?.toString() ?? ''
       const source = { topic, partition, offset: record.offset }

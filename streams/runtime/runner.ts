@@ -94,6 +94,11 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private readonly replacementTimes: number[] = []
   private readonly joinTimes: number[] = []
   private groupJoins = 0
+  /**
+   * Set when the coordinator has dropped this member: batches kafkajs already fetched are
+   * not processed until the consumer has rejoined (a new join clears it).
+   */
+  private membershipLost: Error | undefined
 
   constructor(private readonly options: JobRunnerOptions<S, T, P>) {
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
@@ -252,6 +257,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       this.groupJoins++
       metrics.groupJoins.inc({ job: job.name })
       this.noteJoin(payload.memberId, [...new Set(partitions)].sort())
+      this.membershipLost = undefined
       this.processor
         ?.assigned(partitions)
         .catch((error: unknown) => this.logger.error({ err: error }, 'reassignment failed'))
@@ -286,10 +292,11 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
    * the protocol error is thrown after the batch, which is what makes kafkajs rejoin.
    */
   private async keepingHeartbeats(payload: EachBatchPayload, work: () => Promise<void>) {
-    let lost: Error | undefined
+    // Rejoin first: what this member would do with the batch another may be doing already.
+    if (this.membershipLost) throw this.membershipLost
     const timer = setInterval(() => {
       payload.heartbeat().catch((error: unknown) => {
-        lost ??= membershipError(error)
+        this.membershipLost ??= membershipError(error)
       })
     }, this.heartbeatIntervalMs)
     try {
@@ -297,7 +304,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     } finally {
       clearInterval(timer)
     }
-    if (lost) throw lost
+    if (this.membershipLost) throw this.membershipLost
   }
 
   private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
@@ -336,6 +343,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
         { topic, partition, reason: lost.message },
         'offset commit refused: no longer a group member; the Redis checkpoint holds it, rejoining',
       )
+      this.membershipLost = lost
       throw lost
     }
   }

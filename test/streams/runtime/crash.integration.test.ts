@@ -30,7 +30,7 @@ const CATCH_UP_MS = 240_000
 /** The broker's minimum: a restarted worker need not wait long for the killed one's slot. */
 const SESSION_TIMEOUT_MS = '6000'
 /** Crash runs at once. */
-const CONCURRENT_RUNS = 3
+const CONCURRENT_RUNS = 2
 const entries = Object.values(jobCatalogue)
 const tables = [...new Set(entries.flatMap((entry) => Object.keys(entry.tables)))].sort()
 

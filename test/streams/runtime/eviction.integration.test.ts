@@ -4,10 +4,11 @@ import kafkajs from 'kafkajs'
 import type { PlatformError } from '../../../core/errors.ts'
 import type { Platform } from '../../../core/platform.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
-import { BronzePublisher } from '../../../streams/publisher.ts'
-import type { CrashPoint, FaultInjector } from '../../../streams/runtime/faults.ts'
+import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import { BronzePublisher, type BronzeRecord } from '../../../streams/publisher.ts'
+import type { FaultInjector } from '../../../streams/runtime/faults.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { orderEventRecords } from '../../support/orders.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
@@ -22,18 +23,6 @@ const SESSION_TIMEOUT_MS = 6_000
 const { KafkaJSNonRetriableError } = kafkajs
 const records = orderEventRecords(80)
 
-/** Faults by the n-th time a point is reached, counted over the whole job. */
-function faultsAt(plan: Partial<Record<CrashPoint, Record<number, () => void>>>): FaultInjector {
-  const seen = new Map<CrashPoint, number>()
-  return {
-    reached(point) {
-      const n = (seen.get(point) ?? 0) + 1
-      seen.set(point, n)
-      plan[point]?.[n]?.()
-    },
-  }
-}
-
 /** Blocks the whole process, as a starved or stuck event loop would. */
 function blockEventLoop(ms: number): void {
   const until = Date.now() + ms
@@ -42,15 +31,13 @@ function blockEventLoop(ms: number): void {
   }
 }
 
-async function publishInSlices(platform: Platform, slices: number) {
+/** Publishes in many small sends, so the jobs see many batches. */
+async function publish(platform: Platform, slice: readonly BronzeRecord[], sends: number) {
   const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
   await publisher.connect()
   try {
-    // Many small sends make many batches, so the faults below land mid-run.
-    const size = Math.ceil(records.length / slices)
-    for (let i = 0; i < records.length; i += size) {
-      await publisher.publish(records.slice(i, i + size))
-    }
+    const size = Math.ceil(slice.length / sends)
+    for (let i = 0; i < slice.length; i += size) await publisher.publish(slice.slice(i, i + size))
   } finally {
     await publisher.disconnect()
   }
@@ -66,7 +53,7 @@ function expectedRows(): Row[] {
     }
   }
   return driver
-    .table(FACT_ORDER_LEAD_DAYS, (r) => String(r.order_id))
+    .table(factOrderLeadDays.name, (r) => String(r.order_id))
     .map((r) => ({
       order_id: r.order_id,
       status: r.status,
@@ -91,21 +78,35 @@ test('an evicted consumer rejoins, a crashed one is replaced, and the table is e
     partitions: 2,
     sessionTimeoutMs: SESSION_TIMEOUT_MS,
   })
-  await publishInSlices(platform, 40)
-  const faults = faultsAt({
-    // Third batch: hold everything past the session timeout; the coordinator drops the member
-    // and the offset commit after it is refused.
-    'after-sink': { 3: () => blockEventLoop(SESSION_TIMEOUT_MS + 3_000) },
-    // Sixth batch, after its state is committed: an error kafkajs does not restart from.
-    'after-state': {
-      6: () => {
+  const half = Math.floor(records.length / 2)
+  let held = false
+  let breakNext = false
+  const faults: FaultInjector = {
+    reached(point) {
+      // The first batch is held past the session timeout: the coordinator drops the member,
+      // and the offset commit after it is refused.
+      if (point === 'after-sink' && !held) {
+        held = true
+        blockEventLoop(SESSION_TIMEOUT_MS + 3_000)
+      }
+      // Once armed, the next batch fails after its state is committed, with an error kafkajs
+      // does not restart from.
+      if (point === 'after-state' && breakNext) {
+        breakNext = false
         throw new KafkaJSNonRetriableError('injected: consumer broken for good')
-      },
+      }
     },
-  })
+  }
+  await publish(platform, records.slice(0, half), 20)
   const [runner] = await startTestJobs(platform, [jobCatalogue['order-lifecycle']!], { faults })
   assert.ok(runner)
+  await eventually(async () => (held && runner.status.groupJoins >= 2 ? true : undefined), {
+    timeoutMs: 60_000,
+    what: 'the held member to be evicted and rejoin',
+  })
 
+  breakNext = true
+  await publish(platform, records.slice(half), 20)
   const expected = expectedRows()
   const actual = await eventually(
     async () => {
@@ -115,6 +116,7 @@ test('an evicted consumer rejoins, a crashed one is replaced, and the table is e
     { timeoutMs: 120_000, what: 'the table to equal the clean run' },
   )
   assert.deepEqual(actual, expected)
+  assert.equal(breakNext, false, 'the armed fault never fired')
   const status = await eventually(
     async () => (runner.status.state === 'running' ? runner.status : undefined),
     { timeoutMs: 60_000, what: 'the replaced consumer to rejoin' },
@@ -132,7 +134,7 @@ test('a consumer that keeps failing is replaced a bounded number of times, then 
   timeout: 2 * 60_000,
 }, async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
-  await publishInSlices(platform, 4)
+  await publish(platform, records, 4)
   const broken: FaultInjector = {
     reached(point) {
       if (point === 'after-dead-letters') throw new KafkaJSNonRetriableError('injected: always')
