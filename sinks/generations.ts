@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
-import type { TableDefinition } from './table.ts'
+import { createStatement, type TableDefinition } from '../tables/table.ts'
 
 /**
  * Physical tables carry a generation suffix; readers query the stable name, a view
@@ -108,7 +108,7 @@ export async function createGeneration(
   jobVersion: string,
 ): Promise<string> {
   const physical = physicalName(table.name, generation)
-  await client.command({ query: table.createStatement(physical) })
+  await client.command({ query: createStatement(table, physical) })
   await recordGeneration(client, { table: table.name, generation, jobVersion, status: 'building' })
   return physical
 }

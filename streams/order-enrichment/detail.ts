@@ -1,3 +1,5 @@
+import type { factOrderDetail } from '../../tables/fact-order-detail.ts'
+import type { WriteRow } from '../../tables/table.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import type { OrderEnrichmentState, PaymentFact } from './state.ts'
 
@@ -25,36 +27,9 @@ export const joinSides = [
 export type JoinSide = (typeof joinSides)[number]
 
 /** One fact_order_detail row: an order item with everything joined to it so far. */
-export type OrderDetailRow = {
-  readonly order_id: string
-  readonly order_item_id: number
-  readonly purchase_at: number | null
-  readonly customer_id: string | null
-  readonly customer_state: string | null
-  readonly customer_city: string | null
-  readonly customer_zip: string | null
-  readonly customer_lat: number | null
-  readonly customer_lng: number | null
-  readonly product_id: string
-  readonly category_name: string | null
-  readonly category_name_english: string | null
-  readonly seller_id: string
-  readonly seller_state: string | null
-  readonly seller_city: string | null
-  readonly seller_zip: string | null
-  readonly seller_lat: number | null
-  readonly seller_lng: number | null
-  readonly price: number
-  readonly freight_value: number
-  /** Sum of the order's payments, in cents precision; null until a payment arrives. */
-  readonly payment_total: number | null
-  /** Distinct payment types of the order, sorted. */
-  readonly payment_types: readonly string[]
-  readonly max_installments: number | null
+export type OrderDetailRow = WriteRow<typeof factOrderDetail> & {
   readonly join_status: JoinStatus
-  /** Every side whose columns are still null, sorted (an unknown key misses its dependants). */
   readonly missing: readonly JoinSide[]
-  readonly version: number
 }
 
 type Place = {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import type { Job, StepResult, TableOutput } from '../runtime/job.ts'
+import { dimUserLocation } from '../../tables/dim-user-location.ts'
+import { factOrderDetail } from '../../tables/fact-order-detail.ts'
+import { type Job, output, type StepResult, type TableOutput } from '../runtime/job.ts'
 import { orderDetail } from './detail.ts'
 import {
   emptyEnrichmentState,
@@ -9,9 +11,6 @@ import {
   withStatus,
 } from './state.ts'
 import { userKey, userLocations } from './user-location.ts'
-
-export const FACT_ORDER_DETAIL = 'fact_order_detail'
-export const DIM_USER_LOCATION = 'dim_user_location'
 
 const digestOf = (rows: unknown): string =>
   createHash('sha1').update(JSON.stringify(rows)).digest('base64url')
@@ -30,7 +29,7 @@ export const orderEnrichmentJob: Job<
   version: '1',
   inputs: ['orderItem', 'payment', 'orderStatus'],
   globals: ['product', 'seller', 'customer', 'geolocation'],
-  outputs: [FACT_ORDER_DETAIL, DIM_USER_LOCATION],
+  outputs: [factOrderDetail.name, dimUserLocation.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event, lookups): StepResult<OrderEnrichmentState> {
     const state = previous ?? emptyEnrichmentState(event.value.order_id)
@@ -50,7 +49,7 @@ export const orderEnrichmentJob: Job<
       const version = Math.max(detail.version, emitted?.version ?? 0)
       if (emitted === null || version > emitted.version || digest !== emitted.digest) {
         for (const row of detail.rows) {
-          outputs.push({ table: FACT_ORDER_DETAIL, row: { ...row, version } })
+          outputs.push(output(factOrderDetail, { ...row, version }))
         }
         emitted = { version, digest }
       }
@@ -60,7 +59,7 @@ export const orderEnrichmentJob: Job<
     for (const row of userLocations(next, lookups)) {
       const key = userKey(row)
       if ((users[key] ?? -1) >= row.version) continue
-      outputs.push({ table: DIM_USER_LOCATION, row })
+      outputs.push(output(dimUserLocation, row))
       users = { ...users, [key]: row.version }
     }
 

@@ -1,22 +1,12 @@
+import type { dimUserLocation } from '../../tables/dim-user-location.ts'
+import type { WriteRow } from '../../tables/table.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import type { OrderEnrichmentState } from './state.ts'
 
 export type UserType = 'customer' | 'seller'
 
-/** One dim_user_location row: where a customer or a seller is (identity user_type, user_id). */
-export type UserLocationRow = {
-  readonly user_type: UserType
-  readonly user_id: string
-  /** The person behind a per-order customer_id; null for sellers. */
-  readonly customer_unique_id: string | null
-  readonly zip: string
-  readonly city: string
-  readonly state: string
-  /** Null while the zip is not in geolocation. */
-  readonly lat: number | null
-  readonly lng: number | null
-  readonly version: number
-}
+/** One dim_user_location row: where a customer or a seller is. */
+export type UserLocationRow = WriteRow<typeof dimUserLocation> & { readonly user_type: UserType }
 
 export const userKey = (row: Pick<UserLocationRow, 'user_type' | 'user_id'>): string =>
   `${row.user_type}:${row.user_id}`

@@ -1,10 +1,17 @@
-import type { Job, PartitionContext, StepResult, TableOutput } from '../runtime/job.ts'
+import { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
+import { orderDelay } from '../../tables/order-delay.ts'
+import {
+  type Job,
+  output,
+  type PartitionContext,
+  type StepResult,
+  type TableOutput,
+} from '../runtime/job.ts'
 import { jsonScopeCodec } from '../runtime/partition-scope.ts'
 import { foldLifecycle } from './fold.ts'
 import { leadDaysRow } from './lead-days.ts'
 import {
   closingDelayRow,
-  ORDER_DELAY,
   openDelayRow,
   overdueDays,
   type PendingDelivery,
@@ -12,8 +19,6 @@ import {
   utcDay,
 } from './open-delays.ts'
 import type { OrderLifecycleState } from './state.ts'
-
-export const FACT_ORDER_LEAD_DAYS = 'fact_order_lead_days'
 
 type Input = 'orderStatus' | 'estimatedDeliveryDate'
 
@@ -27,13 +32,13 @@ export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery>
   name: 'order-lifecycle',
   version: '2',
   inputs: ['orderStatus', 'estimatedDeliveryDate'],
-  outputs: [FACT_ORDER_LEAD_DAYS, ORDER_DELAY],
+  outputs: [factOrderLeadDays.name, orderDelay.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event, _lookups, partition): StepResult<OrderLifecycleState> {
     const state = foldLifecycle(previous, event)
     if (state === previous) return { state, outputs: [] }
     const lead = leadDaysRow(state)
-    const outputs: TableOutput[] = [{ table: FACT_ORDER_LEAD_DAYS, row: lead }]
+    const outputs: TableOutput[] = [output(factOrderLeadDays, lead)]
     outputs.push(...trackPending(state, lead.version, partition))
     return { state, outputs }
   },

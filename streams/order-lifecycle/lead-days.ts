@@ -1,29 +1,11 @@
+import type { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
+import type { WriteRow } from '../../tables/table.ts'
 import type { OrderLifecycleState } from './state.ts'
 
 const DAY_MS = 86_400_000
 
 /** The fact_order_lead_days row of one order, derived from its state alone. */
-export type OrderLeadDaysRow = {
-  readonly order_id: string
-  readonly customer_id: string | null
-  readonly status: string
-  readonly purchase_at: number | null
-  readonly approved_at: number | null
-  readonly delivered_carrier_at: number | null
-  readonly delivered_customer_at: number | null
-  readonly estimated_delivery_at: number | null
-  readonly canceled_at: number | null
-  /** Stage lead times in fractional days; null until both ends are known. */
-  readonly approve_lead_days: number | null
-  readonly carrier_lead_days: number | null
-  readonly customer_lead_days: number | null
-  readonly total_lead_days: number | null
-  /** Whole UTC calendar days from the estimated date to delivery; > 0 means late. */
-  readonly delay_days: number | null
-  readonly is_late: boolean
-  /** Count of known facts: grows with every new fact, whatever order they arrive in. */
-  readonly version: number
-}
+export type OrderLeadDaysRow = WriteRow<typeof factOrderLeadDays>
 
 const span = (from: number | null, to: number | null): number | null =>
   from === null || to === null ? null : (to - from) / DAY_MS

@@ -1,7 +1,7 @@
-import type { TableOutput } from '../runtime/job.ts'
+import { orderDelay } from '../../tables/order-delay.ts'
+import type { WriteRow } from '../../tables/table.ts'
+import { output, type TableOutput } from '../runtime/job.ts'
 import type { OrderLifecycleState } from './state.ts'
-
-export const ORDER_DELAY = 'order_delay'
 
 const DAY_MS = 86_400_000
 export const utcDay = (ms: number): number => Math.floor(ms / DAY_MS)
@@ -26,21 +26,7 @@ export interface PendingDelivery {
  */
 export type DelayState = 'open' | 'delivered_late' | 'delivered_on_time' | 'canceled'
 
-export type OrderDelayRow = {
-  readonly order_id: string
-  readonly customer_id: string | null
-  readonly delay_state: DelayState
-  readonly purchase_at: number | null
-  readonly estimated_delivery_at: number
-  readonly delivered_customer_at: number | null
-  /** Whole UTC days past the promised day: at delivery, or at the watermark while open. */
-  readonly delay_days: number
-  /**
-   * Open rows count their days (they only grow as the watermark does); a closing row's
-   * version is above any open one, so the table converges on how the delay ended.
-   */
-  readonly version: number
-}
+export type OrderDelayRow = WriteRow<typeof orderDelay> & { readonly delay_state: DelayState }
 
 const CLOSED_VERSION_BASE = 1_000_000_000
 
@@ -62,7 +48,7 @@ export function openDelayRow(pending: PendingDelivery, days: number): TableOutpu
     delay_days: days,
     version: days,
   }
-  return { table: ORDER_DELAY, row }
+  return output(orderDelay, row)
 }
 
 /**
@@ -99,5 +85,5 @@ export function closingDelayRow(
     delay_days: delayDays,
     version: CLOSED_VERSION_BASE + facts,
   }
-  return { table: ORDER_DELAY, row }
+  return output(orderDelay, row)
 }

@@ -1,3 +1,5 @@
+import type { pipelineAudit } from '../../tables/pipeline-audit.ts'
+import type { WriteRow } from '../../tables/table.ts'
 import { currentStatus } from '../order-lifecycle/lead-days.ts'
 import type { QualityState } from './state.ts'
 
@@ -6,29 +8,7 @@ import type { QualityState } from './state.ts'
  * records seen, not on the order the job consumed them in (Kafka fixes no interleaving
  * across topics), so a replay writes the same row.
  */
-export type PipelineAuditRow = {
-  readonly order_id: string
-  readonly status: string
-  /** Event time of each status record; null until it arrives. */
-  readonly purchase_at: number | null
-  readonly approved_at: number | null
-  readonly delivered_carrier_at: number | null
-  readonly delivered_customer_at: number | null
-  readonly canceled_at: number | null
-  readonly estimated_delivery_arrived: boolean
-  readonly item_count: number
-  readonly payment_count: number
-  readonly review_count: number
-  readonly first_ingest_time: number | null
-  readonly last_ingest_time: number | null
-  readonly late_events: number
-  /** Records that reached Kafka after a record of a later lifecycle stage of the order. */
-  readonly out_of_order_events: number
-  /** Expected records not seen yet, in a fixed order (see `missingRecords`). */
-  readonly missing: readonly string[]
-  /** Count of distinct records seen: grows with each new one, duplicates leave it alone. */
-  readonly version: number
-}
+export type PipelineAuditRow = WriteRow<typeof pipelineAudit>
 
 /**
  * What an order should have by now, from the statuses it has: a purchase and a payment

@@ -1,9 +1,8 @@
+import { pipelineAudit } from '../../tables/pipeline-audit.ts'
 import { foldLifecycle } from '../order-lifecycle/fold.ts'
-import type { InputEvent, Job, StepResult } from '../runtime/job.ts'
+import { type InputEvent, type Job, output, type StepResult } from '../runtime/job.ts'
 import { auditRow } from './audit.ts'
 import { emptyQualityState, type QualityState } from './state.ts'
-
-export const PIPELINE_AUDIT = 'pipeline_audit'
 
 /** A record is late when it reached Kafka more than this after it happened (1 hour). */
 export const LATE_THRESHOLD_MS = 3_600_000
@@ -41,7 +40,7 @@ export const qualityJob: Job<QualityState, Input> = {
   // 2: out-of-order judged by ingest time instead of consumption order.
   version: '2',
   inputs: ['orderStatus', 'estimatedDeliveryDate', 'orderItem', 'payment', 'review'],
-  outputs: [PIPELINE_AUDIT],
+  outputs: [pipelineAudit.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event): StepResult<QualityState> {
     const state = previous ?? emptyQualityState(event.value.order_id)
@@ -66,6 +65,6 @@ export const qualityJob: Job<QualityState, Input> = {
       staged: rank === undefined ? state.staged : [...state.staged, [rank, ingest_time]],
       late_events: state.late_events + (ingest_time - event_time > LATE_THRESHOLD_MS ? 1 : 0),
     }
-    return { state: next, outputs: [{ table: PIPELINE_AUDIT, row: auditRow(next) }] }
+    return { state: next, outputs: [output(pipelineAudit, auditRow(next))] }
   },
 }

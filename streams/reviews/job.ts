@@ -1,10 +1,9 @@
 import { PlatformError } from '../../core/errors.ts'
+import { factReviewAnswerLeadDays } from '../../tables/fact-review-answer-lead-days.ts'
 import { foldLifecycle } from '../order-lifecycle/fold.ts'
-import type { Job, StepResult, TableOutput } from '../runtime/job.ts'
+import { type Job, output, type StepResult, type TableOutput } from '../runtime/job.ts'
 import { reviewRow } from './answer-lead-days.ts'
 import { emptyReviewsState, mergeReview, type ReviewsState } from './state.ts'
-
-export const FACT_REVIEW_ANSWER_LEAD_DAYS = 'fact_review_answer_lead_days'
 
 type Input = 'review' | 'orderStatus' | 'estimatedDeliveryDate'
 
@@ -18,7 +17,7 @@ export const reviewsJob: Job<ReviewsState, Input> = {
   name: 'reviews',
   version: '1',
   inputs: ['review', 'orderStatus', 'estimatedDeliveryDate'],
-  outputs: [FACT_REVIEW_ANSWER_LEAD_DAYS],
+  outputs: [factReviewAnswerLeadDays.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event): StepResult<ReviewsState> {
     const state = previous ?? emptyReviewsState(event.value.order_id)
@@ -48,7 +47,7 @@ function changedRows(before: ReviewsState, after: ReviewsState): TableOutput[] {
     const known = before.reviews[reviewId]
     const row = reviewRow(after.order, review)
     if (known !== undefined && reviewRow(before.order, known).version === row.version) continue
-    outputs.push({ table: FACT_REVIEW_ANSWER_LEAD_DAYS, row })
+    outputs.push(output(factReviewAnswerLeadDays, row))
   }
   return outputs
 }

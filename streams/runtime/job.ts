@@ -1,4 +1,5 @@
 import type { BronzeTopicId, BronzeValues } from '../../schemas/topics.ts'
+import type { TableDefinition, WriteRow } from '../../tables/table.ts'
 import type { GlobalTableId, Lookups } from './lookups.ts'
 import type { PartitionScope, ScopeCodec } from './partition-scope.ts'
 
@@ -18,6 +19,12 @@ export interface TableOutput {
   readonly table: string
   readonly row: Readonly<Record<string, unknown>>
 }
+
+/** A row for `table`, checked against its declaration. */
+export const output = <T extends TableDefinition>(table: T, row: WriteRow<T>): TableOutput => ({
+  table: table.name,
+  row,
+})
 
 /** What one step returns: the new state (undefined deletes it) and what to emit. */
 export interface StepResult<S> {

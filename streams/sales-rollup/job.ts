@@ -1,12 +1,17 @@
 import { PlatformError } from '../../core/errors.ts'
 import type { OrderItem } from '../../schemas/types.generated.ts'
+import { factSalesItems } from '../../tables/fact-sales-items.ts'
 import { isOrderStatus } from '../order-status.ts'
-import type { InputEvent, Job, StepResult, TableOutput } from '../runtime/job.ts'
+import {
+  type InputEvent,
+  type Job,
+  output,
+  type StepResult,
+  type TableOutput,
+} from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import { salesItemRow } from './sales-item.ts'
 import { emptySalesState, type SalesItemFacts, type SalesRollupState } from './state.ts'
-
-export const FACT_SALES_ITEMS = 'fact_sales_items'
 
 type Inputs = 'orderItem' | 'orderStatus'
 
@@ -20,7 +25,7 @@ export const salesRollupJob: Job<SalesRollupState, Inputs> = {
   version: '1',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
-  outputs: [FACT_SALES_ITEMS],
+  outputs: [factSalesItems.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event, lookups): StepResult<SalesRollupState> {
     const state = previous ?? emptySalesState(event.value.order_id)
@@ -61,10 +66,9 @@ function rowsOf(
   items: ReadonlyArray<readonly [string, SalesItemFacts]>,
   lookups: Lookups,
 ): TableOutput[] {
-  return items.map(([id, item]) => ({
-    table: FACT_SALES_ITEMS,
-    row: salesItemRow(state.order_id, id, item, state.canceled, lookups),
-  }))
+  return items.map(([id, item]) =>
+    output(factSalesItems, salesItemRow(state.order_id, id, item, state.canceled, lookups)),
+  )
 }
 
 function validateItem(event: InputEvent<'orderItem'>, item: OrderItem): void {

@@ -1,28 +1,10 @@
+import type { factSalesItems } from '../../tables/fact-sales-items.ts'
+import type { WriteRow } from '../../tables/table.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import type { SalesItemFacts } from './state.ts'
 
 /** The fact_sales_items row of one order line. */
-export type SalesItemRow = {
-  readonly order_id: string
-  readonly order_item_id: number
-  /** First day of the UTC month of the purchase, 'YYYY-MM-DD' (what a ClickHouse Date parses). */
-  readonly month: string
-  readonly product_id: string
-  /** Null while the product is not in the global table (join completeness is tracked elsewhere). */
-  readonly category_name: string | null
-  readonly category_name_english: string | null
-  /** One Olist item row is one unit sold. */
-  readonly quantity: number
-  readonly revenue: number
-  readonly freight: number
-  readonly canceled: boolean
-  /**
-   * 1 while the order is live, 2 once it is canceled. A line's own facts never change,
-   * so the cancel is the only thing that can change its row: the version depends on
-   * the facts alone (not on arrival order) and a duplicate leaves it as it was.
-   */
-  readonly version: number
-}
+export type SalesItemRow = WriteRow<typeof factSalesItems>
 
 export const monthOf = (eventTime: number): string => {
   const at = new Date(eventTime)

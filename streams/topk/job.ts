@@ -1,6 +1,14 @@
 import { PlatformError } from '../../core/errors.ts'
+import { topkPartials } from '../../tables/topk.ts'
 import { isOrderStatus } from '../order-status.ts'
-import type { InputEvent, Job, PartitionContext, StepResult, TableOutput } from '../runtime/job.ts'
+import {
+  type InputEvent,
+  type Job,
+  output,
+  type PartitionContext,
+  type StepResult,
+  type TableOutput,
+} from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import { acceptsChanges, type BucketKind, bucketKinds, bucketStart } from './buckets.ts'
 import {
@@ -11,8 +19,6 @@ import {
   type PartialSketch,
   partialCodec,
 } from './partial.ts'
-
-export const TOPK_PARTIALS = 'topk_partials'
 
 type Input = 'orderItem' | 'orderStatus'
 
@@ -49,7 +55,7 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   version: '2',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
-  outputs: [TOPK_PARTIALS],
+  outputs: [topkPartials.name],
   stateKey: (event) => event.value.order_id,
   process(previous, event, lookups, partition): StepResult<TopKOrderState> {
     const state: TopKOrderState = previous ?? {
@@ -151,9 +157,8 @@ function flushPartials({ scope, watermark }: PartitionContext<PartialSketch>): T
     const partial = scope.get(key)!
     const { dimension, kind, start } = partial.bucket
     if (partial.ops > partial.flushedOps) {
-      outputs.push({
-        table: TOPK_PARTIALS,
-        row: {
+      outputs.push(
+        output(topkPartials, {
           dimension,
           bucket_kind: kind,
           bucket_start: start,
@@ -161,8 +166,8 @@ function flushPartials({ scope, watermark }: PartitionContext<PartialSketch>): T
           sketch: Buffer.from(partial.sketch.serialize()).toString('base64'),
           total: partial.sketch.total,
           version: partial.ops,
-        },
-      })
+        }),
+      )
       partial.flushedOps = partial.ops
       scope.set(key, partial)
     }

@@ -7,13 +7,11 @@ import type {
   Product,
   Seller,
 } from '../../../schemas/types.generated.ts'
-import {
-  DIM_USER_LOCATION,
-  FACT_ORDER_DETAIL,
-  orderEnrichmentJob,
-} from '../../../streams/order-enrichment/job.ts'
+import { orderEnrichmentJob } from '../../../streams/order-enrichment/job.ts'
 import type { OrderEnrichmentState } from '../../../streams/order-enrichment/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { dimUserLocation } from '../../../tables/dim-user-location.ts'
+import { factOrderDetail } from '../../../tables/fact-order-detail.ts'
 import { productEntity } from '../../support/events.ts'
 
 export const DAY = 86_400_000
@@ -131,7 +129,7 @@ const userKey = (row: Readonly<Record<string, unknown>>) => `${row.user_type}:${
 
 /** Converged fact_order_detail rows, sorted by identity. */
 export const details = (driver: Driver) =>
-  byKey(driver.table(FACT_ORDER_DETAIL, detailKey), detailKey)
+  byKey(driver.table(factOrderDetail.name, detailKey), detailKey)
 
 /** Converged dim_user_location rows, sorted by identity. */
-export const users = (driver: Driver) => byKey(driver.table(DIM_USER_LOCATION, userKey), userKey)
+export const users = (driver: Driver) => byKey(driver.table(dimUserLocation.name, userKey), userKey)

@@ -6,7 +6,7 @@ import {
   joinCompleteness,
   type OrderDetailRow,
 } from '../../../streams/order-enrichment/detail.ts'
-import { FACT_ORDER_DETAIL } from '../../../streams/order-enrichment/job.ts'
+import { factOrderDetail } from '../../../tables/fact-order-detail.ts'
 import {
   DAY,
   details,
@@ -116,8 +116,8 @@ describe('order-enrichment job', () => {
     assert.deepEqual(
       reemitted.map((o) => [o.table, o.row.order_item_id, o.row.payment_total]),
       [
-        [FACT_ORDER_DETAIL, 1, 100.1],
-        [FACT_ORDER_DETAIL, 2, 100.1],
+        [factOrderDetail.name, 1, 100.1],
+        [factOrderDetail.name, 2, 100.1],
       ],
     )
     complete[4]!(driver)

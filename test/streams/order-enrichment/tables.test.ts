@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
-import { dimUserLocation } from '../../../sinks/dim-user-location/table.ts'
-import { factOrderDetail } from '../../../sinks/fact-order-detail/table.ts'
 import { ensureLiveGeneration } from '../../../sinks/generations.ts'
-import { DIM_USER_LOCATION, FACT_ORDER_DETAIL } from '../../../streams/order-enrichment/job.ts'
+import { dimUserLocation } from '../../../tables/dim-user-location.ts'
+import { factOrderDetail } from '../../../tables/fact-order-detail.ts'
 import { DAY, details, item, payment, run, status, t0, users } from './fixtures.ts'
 
 test('both tables take the job rows on embedded ClickHouse and converge via FINAL', async (t) => {
@@ -31,8 +30,8 @@ test('both tables take the job rows on embedded ClickHouse and converge via FINA
 
   // Every emitted version goes in; the stable name (a view with FINAL) must show the last.
   for (const [table, name] of [
-    [factOrderDetail, FACT_ORDER_DETAIL],
-    [dimUserLocation, DIM_USER_LOCATION],
+    [factOrderDetail, factOrderDetail.name],
+    [dimUserLocation, dimUserLocation.name],
   ] as const) {
     const { physical } = await ensureLiveGeneration(client, table, '1')
     await client.insert({
@@ -44,14 +43,14 @@ test('both tables take the job rows on embedded ClickHouse and converge via FINA
 
   const detail = await client.query({
     query: `SELECT * EXCEPT generation REPLACE (toUnixTimestamp64Milli(purchase_at) AS purchase_at)
-            FROM ${FACT_ORDER_DETAIL} ORDER BY order_id, order_item_id`,
+            FROM ${factOrderDetail.name} ORDER BY order_id, order_item_id`,
     format: 'JSONEachRow',
   })
   assert.deepEqual(await detail.json(), details(driver))
 
   const located = await client.query({
     query: `SELECT * EXCEPT generation REPLACE (toFloat64(version) AS version)
-            FROM ${DIM_USER_LOCATION} ORDER BY user_type, user_id`,
+            FROM ${dimUserLocation.name} ORDER BY user_type, user_id`,
     format: 'JSONEachRow',
   })
   assert.deepEqual(await located.json(), users(driver))

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { isPlatformError } from '../../../core/errors.ts'
-import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import type { PendingDelivery } from '../../../streams/order-lifecycle/open-delays.ts'
 import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { estimatedDate, orderStatus } from '../../support/events.ts'
 
 const DAY = 86_400_000
@@ -35,7 +36,7 @@ function run(steps: Step[]) {
 }
 
 const finalRow = (driver: Driver) =>
-  driver.table(FACT_ORDER_LEAD_DAYS, (row) => String(row.order_id))
+  driver.table(factOrderLeadDays.name, (row) => String(row.order_id))
 
 describe('order-lifecycle job', () => {
   test('computes stage lead days and whole calendar days late', () => {

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
-import { ORDER_DELAY, type PendingDelivery } from '../../../streams/order-lifecycle/open-delays.ts'
+import type { PendingDelivery } from '../../../streams/order-lifecycle/open-delays.ts'
 import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { orderDelay } from '../../../tables/order-delay.ts'
 import { estimatedDate, orderStatus } from '../../support/events.ts'
 
 const march = (day: number, hour = 12) => Date.UTC(2018, 2, day, hour)
@@ -45,7 +46,7 @@ function run(events: readonly Event[]): Driver {
 
 const delays = (driver: Driver) =>
   driver
-    .table(ORDER_DELAY, (row) => String(row.order_id))
+    .table(orderDelay.name, (row) => String(row.order_id))
     .sort((a, b) => String(a.order_id).localeCompare(String(b.order_id)))
 
 describe('order-lifecycle open delays', () => {
@@ -58,7 +59,7 @@ describe('order-lifecycle open delays', () => {
     // Watermark on March 12 (the traffic's last day), promised March 10.
     assert.equal(rows[0]!.delay_days, 2)
     const emitted = driver.outputs
-      .filter((o) => o.table === ORDER_DELAY)
+      .filter((o) => o.table === orderDelay.name)
       .map((o) => o.row.delay_days)
     assert.deepEqual(emitted, [1, 2])
   })

@@ -9,9 +9,10 @@ import type {
   Payment,
   Review,
 } from '../../../schemas/types.generated.ts'
-import { LATE_THRESHOLD_MS, PIPELINE_AUDIT, qualityJob } from '../../../streams/quality/job.ts'
+import { LATE_THRESHOLD_MS, qualityJob } from '../../../streams/quality/job.ts'
 import type { QualityState } from '../../../streams/quality/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { pipelineAudit } from '../../../tables/pipeline-audit.ts'
 
 const HOUR = 3_600_000
 const DAY = 86_400_000
@@ -90,7 +91,7 @@ function run(steps: readonly Step[]) {
   return driver
 }
 
-const rowsOf = (driver: Driver) => driver.table(PIPELINE_AUDIT, (row) => String(row.order_id))
+const rowsOf = (driver: Driver) => driver.table(pipelineAudit.name, (row) => String(row.order_id))
 const rowOf = (driver: Driver, orderId: string) => {
   const row = rowsOf(driver).find((r) => r.order_id === orderId)
   assert.ok(row, `no row for ${orderId}`)

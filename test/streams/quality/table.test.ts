@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
 import { ensureLiveGeneration } from '../../../sinks/generations.ts'
-import { pipelineAudit } from '../../../sinks/pipeline-audit/table.ts'
-import { PIPELINE_AUDIT, qualityJob } from '../../../streams/quality/job.ts'
+import { qualityJob } from '../../../streams/quality/job.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { pipelineAudit } from '../../../tables/pipeline-audit.ts'
 
 const path = mkdtempSync(join(tmpdir(), 'pipeline-audit-table-'))
 const client = createClickHouse({ path })
@@ -53,12 +53,12 @@ test('converged rows round-trip through the real DDL and the stable view', async
               estimated_delivery_arrived, item_count, payment_count, review_count,
               ${ms('first_ingest_time')}, ${ms('last_ingest_time')},
               late_events, out_of_order_events, missing, version
-            FROM ${PIPELINE_AUDIT} ORDER BY order_id`,
+            FROM ${pipelineAudit.name} ORDER BY order_id`,
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })
   const read = await result.json()
-  const expected = driver.table(PIPELINE_AUDIT, (row) => String(row.order_id))
+  const expected = driver.table(pipelineAudit.name, (row) => String(row.order_id))
   assert.equal(expected.length, 2)
   assert.deepEqual(read, expected)
   assert.deepEqual(

@@ -3,9 +3,10 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { isPlatformError } from '../../../core/errors.ts'
 import type { Review } from '../../../schemas/types.generated.ts'
-import { FACT_REVIEW_ANSWER_LEAD_DAYS, reviewsJob } from '../../../streams/reviews/job.ts'
+import { reviewsJob } from '../../../streams/reviews/job.ts'
 import type { ReviewsState } from '../../../streams/reviews/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lead-days.ts'
 import { estimatedDate, orderStatus } from '../../support/events.ts'
 
 const HOUR = 3_600_000
@@ -54,7 +55,7 @@ function run(steps: readonly Step[]) {
 
 const rows = (driver: Driver) =>
   driver
-    .table(FACT_REVIEW_ANSWER_LEAD_DAYS, (row) => `${row.review_id}:${row.order_id}`)
+    .table(factReviewAnswerLeadDays.name, (row) => `${row.review_id}:${row.order_id}`)
     .sort((a, b) => String(a.review_id).localeCompare(String(b.review_id)))
 
 const rowOf = (driver: Driver, reviewId: string) => {

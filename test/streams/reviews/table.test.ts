@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
 import type { Review } from '../../../schemas/types.generated.ts'
-import { factReviewAnswerLeadDays } from '../../../sinks/fact-review-answer-lead-days/table.ts'
 import { ensureLiveGeneration } from '../../../sinks/generations.ts'
-import { FACT_REVIEW_ANSWER_LEAD_DAYS, reviewsJob } from '../../../streams/reviews/job.ts'
+import { reviewsJob } from '../../../streams/reviews/job.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lead-days.ts'
 
 const path = mkdtempSync(join(tmpdir(), 'reviews-table-'))
 const client = createClickHouse({ path })
@@ -58,13 +58,13 @@ test('converged rows round-trip through the real DDL and the stable view', async
               toUnixTimestamp64Milli(review_creation_date) AS review_creation_date,
               toUnixTimestamp64Milli(review_answer_timestamp) AS review_answer_timestamp,
               answer_lead_days, creation_lead_days, delay_days, is_late, version
-            FROM ${FACT_REVIEW_ANSWER_LEAD_DAYS} ORDER BY review_id`,
+            FROM ${factReviewAnswerLeadDays.name} ORDER BY review_id`,
     format: 'JSONEachRow',
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
   })
   const read = await result.json()
   const expected = driver
-    .table(FACT_REVIEW_ANSWER_LEAD_DAYS, (row) => `${row.review_id}:${row.order_id}`)
+    .table(factReviewAnswerLeadDays.name, (row) => `${row.review_id}:${row.order_id}`)
     .sort((a, b) => String(a.review_id).localeCompare(String(b.review_id)))
   assert.equal(expected.length, 2)
   assert.deepEqual(read, expected)

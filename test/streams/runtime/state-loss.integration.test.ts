@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { FACT_ORDER_LEAD_DAYS, orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
+import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
+import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { orderEventRecords } from '../../support/orders.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
@@ -46,7 +47,7 @@ test('state wiped from Redis mid-run is rebuilt from the log; the table is still
       driver.pipe(record.topic, record.value as never)
     }
   }
-  const expected = byOrder(driver.table(FACT_ORDER_LEAD_DAYS, (r) => String(r.order_id)) as Row[])
+  const expected = byOrder(driver.table(factOrderLeadDays.name, (r) => String(r.order_id)) as Row[])
 
   const actual = await eventually(
     async () => {

@@ -1,7 +1,8 @@
 import type { OrderItem, OrderStatus } from '../../../schemas/types.generated.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
-import { FACT_SALES_ITEMS, salesRollupJob } from '../../../streams/sales-rollup/job.ts'
+import { salesRollupJob } from '../../../streams/sales-rollup/job.ts'
 import type { SalesRollupState } from '../../../streams/sales-rollup/state.ts'
+import { factSalesItems } from '../../../tables/fact-sales-items.ts'
 import { productEntity } from '../../support/events.ts'
 
 export type Driver = JobTestDriver<SalesRollupState, 'orderItem' | 'orderStatus'>
@@ -53,7 +54,7 @@ export function run(steps: readonly Step[]): Driver {
 
 export const rows = (driver: Driver) =>
   driver
-    .table(FACT_SALES_ITEMS, (row) => `${row.order_id}:${row.order_item_id}`)
+    .table(factSalesItems.name, (row) => `${row.order_id}:${row.order_item_id}`)
     .sort((a, b) =>
       `${a.order_id}:${a.order_item_id}`.localeCompare(`${b.order_id}:${b.order_item_id}`),
     )

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type ClickHouseClient, createClickHouse } from '../../../core/clickhouse.ts'
-import { factSalesItems } from '../../../sinks/fact-sales-items/table.ts'
 import { ensureLiveGeneration } from '../../../sinks/generations.ts'
+import { factSalesItems } from '../../../tables/fact-sales-items.ts'
 import { april, item, march, orders, rows, run, status } from './fixtures.ts'
 
 /**

@@ -4,9 +4,10 @@ import fc from 'fast-check'
 import type { OrderItem, OrderStatus } from '../../../schemas/types.generated.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { bucketStart, RETRACTION_HORIZON_MS } from '../../../streams/topk/buckets.ts'
-import { TOPK_PARTIALS, type TopKOrderState, topkJob } from '../../../streams/topk/job.ts'
+import { type TopKOrderState, topkJob } from '../../../streams/topk/job.ts'
 import { rankBuckets } from '../../../streams/topk/merge-tier.ts'
 import { bucketKey, type PartialSketch, partialCodec } from '../../../streams/topk/partial.ts'
+import { topkPartials } from '../../../tables/topk.ts'
 import { orderStatus, productEntity } from '../../support/events.ts'
 
 type Driver = JobTestDriver<TopKOrderState, 'orderItem' | 'orderStatus', PartialSketch>
@@ -173,7 +174,7 @@ describe('top-k job', () => {
   test('flush writes each changed partial once, with its operation count as version', () => {
     const driver = run([item('o1', 1, 'pA')])
     driver.flush()
-    const first = driver.outputs.filter((o) => o.table === TOPK_PARTIALS)
+    const first = driver.outputs.filter((o) => o.table === topkPartials.name)
     assert.equal(first.length, 10)
     const month = first.find((o) => o.row.dimension === 'product' && o.row.bucket_kind === 'month')
     assert.equal(month?.row.version, 1)
