@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
+import { apiServicesOf } from '../api/services.ts'
 import { startHttpServer } from '../core/http.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
+import { registerTableMetrics } from '../sinks/table-metrics.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { crashInjector } from '../streams/runtime/faults.ts'
 import { startJobs } from '../streams/start-jobs.ts'
@@ -82,12 +84,18 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
           onFatal: () => process.kill(process.pid, 'SIGTERM'),
         })
   const runners = jobs?.runners ?? []
+  registerTableMetrics(platform.metrics, platform.clickhouse, platform.logger)
   // Loaded only when served: graphql-yoga alone takes a second to import.
   const yoga = withApi
-    ? (await import('../api/yoga.ts')).createApi({
-        clickhouse: platform.clickhouse,
-        logger: platform.logger,
-      })
+    ? (await import('../api/yoga.ts')).createApi(
+        apiServicesOf(platform, () =>
+          runners.map((r) => ({
+            name: r.name,
+            ...r.status,
+            paused: r.pausedReason,
+          })),
+        ),
+      )
     : undefined
   const server = await startHttpServer({
     port: platform.config.httpPort,

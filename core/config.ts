@@ -21,6 +21,8 @@ export interface PlatformConfig {
   /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
   readonly namespace: string
   readonly adminToken: string | undefined
+  /** Longest a GraphQL view's ClickHouse query may run before it answers TIMEOUT. */
+  readonly apiQueryTimeoutMs: number
   /** How long the group waits for a silent worker before giving its partitions away. */
   readonly consumerSessionTimeoutMs: number
   /** Crash tests only: `<point>:<n>`, see streams/runtime/faults.ts. */
@@ -50,6 +52,10 @@ export const configVariables = {
   LOG_LEVEL: { default: 'info', doc: 'pino log level' },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
   ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
+  API_QUERY_TIMEOUT_MS: {
+    default: '10000',
+    doc: 'Longest a GraphQL view may query ClickHouse before it answers TIMEOUT',
+  },
   CONSUMER_SESSION_TIMEOUT_MS: {
     default: '30000',
     doc: 'Kafka consumer session timeout: how soon a dead worker’s partitions move',
@@ -104,6 +110,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     logLevel: required('LOG_LEVEL'),
     namespace: required('KAPPA_NAMESPACE'),
     adminToken: read('ADMIN_TOKEN'),
+    apiQueryTimeoutMs: positiveInt('API_QUERY_TIMEOUT_MS'),
     consumerSessionTimeoutMs: positiveInt('CONSUMER_SESSION_TIMEOUT_MS'),
     faultCrashAt: read('FAULT_CRASH_AT'),
   }

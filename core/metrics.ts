@@ -75,6 +75,36 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['job'] as const,
       registers: [registry],
     }),
+    consumerLag: new Gauge({
+      name: 'kappa_job_consumer_lag_records',
+      help: "Records a job has yet to apply: the partition's log end offset minus its checkpoint",
+      labelNames: ['job', 'topic', 'partition'] as const,
+      registers: [registry],
+    }),
+    watermark: new Gauge({
+      name: 'kappa_job_watermark_seconds',
+      help: 'Event-time watermark of a job: the lowest over its partitions (unix seconds)',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    freshness: new Gauge({
+      name: 'kappa_job_freshness_seconds',
+      help: 'Wall-clock now minus the ingest time of the newest record a job applied',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    stateCommitSeconds: new Histogram({
+      name: 'kappa_job_state_commit_seconds',
+      help: 'Time to write a batch state, scope and checkpoint to Redis',
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
+    up: new Gauge({
+      name: 'kappa_job_up',
+      help: "1 while a job's consumer is in its group and working, else 0",
+      labelNames: ['job'] as const,
+      registers: [registry],
+    }),
     sinkRows: new Counter({
       name: 'kappa_sink_rows_total',
       help: 'Rows written to ClickHouse by table',

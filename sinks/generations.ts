@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
+import { PlatformError } from '../core/errors.ts'
 import { createStatement, type TableDefinition } from '../tables/table.ts'
 
 /**
@@ -84,14 +85,22 @@ export async function activateGeneration(
   const all = await listGenerations(client, table.name)
   const target = all.find((g) => g.generation === generation)
   if (!target) {
-    throw new Error(`${physicalName(table.name, generation)} does not exist`)
+    throw new PlatformError(
+      'CONFIG_INVALID',
+      `${physicalName(table.name, generation)} does not exist`,
+      {
+        context: { table: table.name, generation },
+      },
+    )
   }
   await client.command({
     query: `CREATE OR REPLACE VIEW ${table.name} AS
             SELECT *, ${generation} AS generation FROM ${physicalName(table.name, generation)} FINAL`,
   })
   for (const view of table.derivedViews ?? []) {
-    await client.command({ query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query}` })
+    await client.command({
+      query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query(table.name)}`,
+    })
   }
   for (const g of all) {
     if (g.status === 'live' && g.generation !== generation) {
@@ -130,4 +139,27 @@ export async function ensureLiveGeneration(
   const physical = await createGeneration(client, table, 1, jobVersion)
   await activateGeneration(client, table, 1)
   return { generation: 1, physical }
+}
+
+/**
+ * The live generation of a job's tables, which are built and swapped together: on a fresh
+ * database generation 1 of each is created and made live.
+ */
+export async function ensureLiveGenerations(
+  client: ClickHouseClient,
+  tables: readonly TableDefinition[],
+  jobVersion: string,
+): Promise<number> {
+  const generations = new Set<number>()
+  for (const table of tables) {
+    generations.add((await ensureLiveGeneration(client, table, jobVersion)).generation)
+  }
+  if (generations.size !== 1) {
+    throw new PlatformError(
+      'CONFIG_INVALID',
+      `the tables of one job are live at different generations: ${[...generations].join(', ')}`,
+      { context: { tables: tables.map((t) => t.name) } },
+    )
+  }
+  return [...generations][0]!
 }

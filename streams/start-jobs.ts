@@ -1,8 +1,9 @@
 import type { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
-import { ensureLiveGeneration } from '../sinks/generations.ts'
+import { ensureLiveGenerations } from '../sinks/generations.ts'
 import { TableSink } from '../sinks/table-sink.ts'
+import { deploymentOf } from './deployment.ts'
 import type { JobEntry } from './jobs.ts'
 import { deadLetterTopic } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
@@ -66,14 +67,13 @@ export async function startJobs(
   }
   try {
     for (const { job, tables, wireSinks } of entries) {
+      const generation = await ensureLiveGenerations(clickhouse, Object.values(tables), job.version)
+      const deployment = deploymentOf(config.namespace, job.name, Object.keys(tables), generation)
       const sinks: Record<string, TableSink> = {}
-      let generation = 1
-      for (const table of Object.values(tables)) {
-        const live = await ensureLiveGeneration(clickhouse, table, job.version)
-        generation = live.generation
-        sinks[table.name] = new TableSink({
+      for (const table of Object.keys(tables)) {
+        sinks[table] = new TableSink({
           client: clickhouse,
-          physical: live.physical,
+          physical: deployment.tables[table]!,
           logger,
           observeInsert: (t, _rows, seconds) =>
             jobMetrics.sinkSeconds.observe({ table: t }, seconds),
@@ -86,11 +86,11 @@ export async function startJobs(
         redis: platform.redis,
         lookups: globals.tables.lookups,
         sinks: wireSinks ? wireSinks(sinks, { client: clickhouse, logger }) : sinks,
-        groupId: `${config.namespace}.${job.name}.g${generation}`,
+        groupId: deployment.groupId,
         topicPrefix: config.topicPrefix,
         sessionTimeoutMs: config.consumerSessionTimeoutMs,
-        stateNamespace: `${config.namespace}:${job.name}:g${generation}`,
-        deadLetterTopic: deadLetterTopic(config.namespace, job.name),
+        stateNamespace: deployment.stateNamespace,
+        deadLetterTopic: deployment.deadLetterTopic,
         logger,
         metrics: jobMetrics,
         ...(options.breaker ? { breaker: options.breaker } : {}),

@@ -7,7 +7,7 @@ import { col, defineTable } from './table.ts'
  * get their own names inside, as a ClickHouse alias equal to a column name would shadow that
  * column. The quantity is cast from sum()'s UInt64 so JSON readers get a number.
  */
-const monthlySales = (keys: string) => `
+const monthlySales = (keys: string) => (source: string) => `
   SELECT ${keys},
     units AS quantity,
     cents / 100 AS revenue,
@@ -16,7 +16,7 @@ const monthlySales = (keys: string) => `
     SELECT ${keys},
       toUInt32(sum(quantity)) AS units,
       sum(toInt64(round(revenue * 100))) AS cents
-    FROM fact_sales_items
+    FROM ${source}
     WHERE NOT canceled
     GROUP BY ${keys}
   )`

@@ -51,11 +51,15 @@ export const col = {
   }),
 }
 
-/** A view on a table's stable name; it follows the live generation because the name does. */
+/**
+ * A view on a table's stable name; it follows the live generation because the name does.
+ * `query` is written against a source relation, so a reader can also apply it to one
+ * generation of the table.
+ */
 export interface DerivedView {
   readonly name: string
   readonly description: string
-  readonly query: string
+  readonly query: (source: string) => string
 }
 
 export interface TableDefinition<C extends Columns = Columns> {

@@ -24,10 +24,10 @@ export const topkPartials = defineTable({
 const rankView = (dimension: 'product' | 'category') => ({
   name: dimension === 'product' ? 'topk_products' : 'topk_categories',
   description: `Top ${dimension === 'product' ? 'products' : 'categories'} per time bucket, with each estimate's error bound`,
-  query: `
+  query: (source: string) => `
       SELECT bucket_kind, bucket_start, rank, key AS ${dimension === 'product' ? 'product_id' : 'category_name'},
         estimate AS estimated_count, error_bound, generation
-      FROM topk_rankings
+      FROM ${source}
       ARRAY JOIN keys AS key, estimates AS estimate, arrayEnumerate(keys) AS rank
       WHERE dimension = '${dimension}'`,
 })

@@ -11,7 +11,7 @@ import type { FaultInjector } from './faults.ts'
 import type { InputEvent, Job, TableOutput } from './job.ts'
 import type { Lookups } from './lookups.ts'
 import { jsonScopeCodec, PartitionScope } from './partition-scope.ts'
-import type { RedisStateStore } from './state-store.ts'
+import type { PartitionProgress, RedisStateStore } from './state-store.ts'
 
 /** One record as the log holds it: bytes not yet decoded. */
 export interface RawRecord {
@@ -45,8 +45,11 @@ export type BatchOutcome =
       /** Records applied (newer than the checkpoint and decodable). */
       readonly applied: number
       readonly deadLettered: number
-      /** Latest event time among the applied records, epoch ms (0 when none). */
+      /** Latest event and ingest time among the applied records, epoch ms (0 when none). */
       readonly latestEventTime: number
+      readonly latestIngestTime: number
+      /** The partition's event-time watermark after the batch. */
+      readonly watermark: number | undefined
     }
   | { readonly kind: 'rewind'; readonly partitions: readonly TopicPartition[]; reason: string }
   | { readonly kind: 'skipped' }
@@ -102,6 +105,8 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   private readonly scopes = new Map<number, PartitionScope<P>>()
   /** Partitions with events applied since their last flush, and since when. */
   private readonly unflushed = new Map<number, number>()
+  /** Progress of the partitions this processor has committed. */
+  private readonly progress = new Map<number, PartitionProgress>()
   private exclusive: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
 
@@ -240,7 +245,23 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     const lastOffset = records[records.length - 1]!.offset
     const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
     const offsets = [{ topic, partition, offset: lastOffset }]
-    if (!(await store.commit(result.changes, offsets, { partition, ...scopeChanges }))) {
+    const latest = (field: 'event_time' | 'ingest_time') =>
+      events.reduce(
+        (max, e) => Math.max(max, (e.value as unknown as Record<string, number>)[field] ?? 0),
+        0,
+      )
+    const latestEventTime = latest('event_time')
+    const latestIngestTime = latest('ingest_time')
+    const progress = this.progressOf(partition, scope, latestEventTime, latestIngestTime)
+    const endCommit = metrics.stateCommitSeconds.startTimer({ job: job.name })
+    const committed = await store.commit(
+      result.changes,
+      offsets,
+      { partition, ...scopeChanges },
+      progress,
+    )
+    endCommit()
+    if (!committed) {
       endTimer()
       this.scopes.clear()
       await store.openEpoch()
@@ -253,16 +274,14 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     endTimer()
     metrics.records.inc({ job: job.name, topic, outcome: 'processed' }, events.length)
     metrics.records.inc({ job: job.name, topic, outcome: 'dead_lettered' }, deadLetters.length)
-    const latestEventTime = events.reduce(
-      (max, e) => Math.max(max, (e.value as { event_time?: number }).event_time ?? 0),
-      0,
-    )
     return {
       kind: 'committed',
       lastOffset,
       applied: events.length - result.rejected.length,
       deadLettered: deadLetters.length,
-      latestEventTime,
+      latestEventTime: progress.latestEventTime,
+      latestIngestTime: progress.latestIngestTime,
+      watermark: scope.watermark,
     }
   }
 
@@ -301,6 +320,24 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       }
     }
     return { events, deadLetters }
+  }
+
+  /** The partition's progress after this batch: never behind what was recorded before. */
+  private progressOf(
+    partition: number,
+    scope: PartitionScope<P>,
+    eventTime: number,
+    ingestTime: number,
+  ): PartitionProgress {
+    const before = this.progress.get(partition)
+    const progress = {
+      partition,
+      watermark: scope.watermark ?? null,
+      latestEventTime: Math.max(eventTime, before?.latestEventTime ?? 0),
+      latestIngestTime: Math.max(ingestTime, before?.latestIngestTime ?? 0),
+    }
+    this.progress.set(partition, progress)
+    return progress
   }
 
   private async scopeOf(partition: number): Promise<PartitionScope<P>> {

@@ -56,6 +56,7 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
 }
 
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000
+const GAUGE_REFRESH_MS = 5_000
 /** More group joins than this within a minute are logged as a rebalance storm. */
 const STORM_JOINS_PER_MINUTE = 5
 
@@ -85,6 +86,12 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private producer: Producer | undefined
   private admin: Admin | undefined
   private flushTimer: NodeJS.Timeout | undefined
+  private gaugeTimer: NodeJS.Timeout | undefined
+  private store: RedisStateStore<S> | undefined
+  /** Partitions the consumer was last assigned. */
+  private assignedPartitions: number[] = []
+  /** Per assigned partition: its watermark and the newest ingest time applied. */
+  private readonly progress = new Map<number, { watermark?: number; ingestTime: number }>()
   /** Whether the consumer has joined its group (and has partitions to answer for). */
   private joined = false
   private stopping = false
@@ -148,7 +155,10 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     const { kafka, job } = this.options
     this.redis = this.options.redis.duplicate()
     const store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
+    this.store = store
     await store.openEpoch()
+    this.options.metrics.paused.set({ job: job.name }, 0)
+    this.options.metrics.up.set({ job: job.name }, 0)
     this.admin = kafka.admin()
     await this.admin.connect()
     for (const sink of Object.values(this.options.sinks)) await sink.start?.()
@@ -188,6 +198,12 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       }, interval)
       this.flushTimer.unref()
     }
+    this.gaugeTimer = setInterval(() => {
+      this.refreshGauges().catch((error: unknown) =>
+        this.logger.debug({ err: error }, 'lag gauges not refreshed this time'),
+      )
+    }, GAUGE_REFRESH_MS)
+    this.gaugeTimer.unref()
     this.logger.info(
       {
         groupId: this.options.groupId,
@@ -214,6 +230,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   async stop(): Promise<void> {
     this.stopping = true
     clearInterval(this.flushTimer)
+    clearInterval(this.gaugeTimer)
+    this.options.metrics.up.set({ job: this.options.job.name }, 0)
     try {
       await this.consumer?.disconnect()
       await this.processor?.flushIdle(true)
@@ -258,6 +276,10 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       metrics.groupJoins.inc({ job: job.name })
       this.noteJoin(payload.memberId, [...new Set(partitions)].sort())
       this.membershipLost = undefined
+      this.assignedPartitions = [...new Set(partitions)].sort((a, b) => a - b)
+      for (const partition of this.progress.keys()) {
+        if (!this.assignedPartitions.includes(partition)) this.progress.delete(partition)
+      }
       this.processor
         ?.assigned(partitions)
         .catch((error: unknown) => this.logger.error({ err: error }, 'reassignment failed'))
@@ -323,6 +345,11 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     if (outcome.latestEventTime > 0) {
       metrics.eventTime.set({ job: job.name, partition }, outcome.latestEventTime / 1000)
     }
+    const known = this.progress.get(partition)
+    this.progress.set(partition, {
+      ...(outcome.watermark === undefined ? {} : { watermark: outcome.watermark }),
+      ingestTime: Math.max(known?.ingestTime ?? 0, outcome.latestIngestTime),
+    })
     this.checkErrorRate(outcome.applied, outcome.deadLettered)
   }
 
@@ -379,6 +406,35 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       await this.startConsumer()
     } catch (error) {
       await this.replaceConsumer(error as Error)
+    }
+  }
+
+  /**
+   * Lag per assigned partition (log end offset minus the Redis checkpoint, the truth about
+   * progress), the job's watermark (the lowest of its partitions'), freshness and whether it
+   * is up. On a timer, so an idle job's freshness keeps growing and its lag shows new records.
+   */
+  private async refreshGauges(): Promise<void> {
+    const { job, metrics } = this.options
+    metrics.up.set({ job: job.name }, this.joined && this.status.healthy && !this.replacing ? 1 : 0)
+    const watermarks = [...this.progress.values()].map((p) => p.watermark)
+    if (watermarks.length > 0 && watermarks.every((w) => w !== undefined)) {
+      metrics.watermark.set({ job: job.name }, Math.min(...(watermarks as number[])) / 1000)
+    }
+    const newest = Math.max(0, ...[...this.progress.values()].map((p) => p.ingestTime))
+    if (newest > 0) metrics.freshness.set({ job: job.name }, (this.now() - newest) / 1000)
+    if (!this.admin || !this.store || this.assignedPartitions.length === 0) return
+    const admin = this.admin
+    const checkpoints = await this.store.checkpoints()
+    for (const topic of this.topicIds.keys()) {
+      const ends = await withRetries(() => admin.fetchTopicOffsets(topic))
+      for (const { partition, high, low } of ends) {
+        if (!this.assignedPartitions.includes(partition)) continue
+        const applied = checkpoints.get(`${topic}:${partition}`)
+        const next = applied === undefined ? BigInt(low) : applied + 1n
+        const lag = BigInt(high) > next ? Number(BigInt(high) - next) : 0
+        metrics.consumerLag.set({ job: job.name, topic, partition }, lag)
+      }
     }
   }
 

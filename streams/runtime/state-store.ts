@@ -7,6 +7,19 @@ export interface ScopeChanges {
   readonly deleted: readonly string[]
 }
 
+/**
+ * How far a partition's processing has come in event time, recorded with its checkpoint so
+ * readers (the API's `asOf`, pipeline health) can tell what the tables reflect.
+ */
+export interface PartitionProgress {
+  readonly partition: number
+  /** The partition's event-time watermark, when every input has been seen. */
+  readonly watermark: number | null
+  /** Latest event time and ingest time among the records applied (epoch ms). */
+  readonly latestEventTime: number
+  readonly latestIngestTime: number
+}
+
 export interface CheckpointedOffset {
   readonly topic: string
   readonly partition: number
@@ -44,6 +57,10 @@ export class RedisStateStore<S> {
     return `${this.prefix}:epoch`
   }
 
+  private get progressKey(): string {
+    return `${this.prefix}:progress`
+  }
+
   /** Marks the state as present; true when it was missing (fresh start or lost). */
   async openEpoch(): Promise<boolean> {
     return (await this.redis.set(this.epochKey, '1', 'NX')) === 'OK'
@@ -65,10 +82,22 @@ export class RedisStateStore<S> {
     return this.redis.hgetall(this.scopeKey(partition))
   }
 
+  /** Every checkpoint, as `topic:partition` → last applied offset. */
+  async checkpoints(): Promise<Map<string, bigint>> {
+    const fields = await this.redis.hgetall(this.checkpointKey)
+    return new Map(Object.entries(fields).map(([slot, offset]) => [slot, BigInt(offset)]))
+  }
+
   /** Last applied offset per `topic:partition`, or undefined when never checkpointed. */
   async checkpoint(topic: string, partition: number): Promise<bigint | undefined> {
     const raw = await this.redis.hget(this.checkpointKey, `${topic}:${partition}`)
     return raw === null ? undefined : BigInt(raw)
+  }
+
+  /** Every partition's progress as last committed. */
+  async progress(): Promise<PartitionProgress[]> {
+    const fields = await this.redis.hgetall(this.progressKey)
+    return Object.values(fields).map((raw) => JSON.parse(raw) as PartitionProgress)
   }
 
   /** Writes state, scope changes and offsets atomically; false when the state was lost meanwhile. */
@@ -76,6 +105,7 @@ export class RedisStateStore<S> {
     changes: ReadonlyMap<string, S | undefined>,
     offsets: readonly CheckpointedOffset[],
     scope?: ScopeChanges,
+    progress?: PartitionProgress,
   ): Promise<boolean> {
     await this.redis.watch(this.epochKey)
     if ((await this.redis.exists(this.epochKey)) === 0) {
@@ -90,6 +120,7 @@ export class RedisStateStore<S> {
     if (scope && scope.set.length > 0) tx.hset(this.scopeKey(scope.partition), ...scope.set.flat())
     if (scope && scope.deleted.length > 0) tx.hdel(this.scopeKey(scope.partition), ...scope.deleted)
     for (const o of offsets) tx.hset(this.checkpointKey, `${o.topic}:${o.partition}`, o.offset)
+    if (progress) tx.hset(this.progressKey, String(progress.partition), JSON.stringify(progress))
     const results = await tx.exec()
     if (results === null) return false
     const failed = results.find(([error]) => error !== null)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { apiServicesOf } from '../../../api/services.ts'
 import { createApi } from '../../../api/yoga.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { BronzePublisher, type BronzeRecord } from '../../../streams/publisher.ts'
@@ -59,7 +60,7 @@ const query = /* GraphQL */ `
     deliveryDelays(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { node { orderId delayDays status deliveredAt estimatedDeliveryAt } }
+      edges { node { orderId daysLate status deliveredAt estimatedDeliveryAt } }
     }
   }
 `
@@ -73,7 +74,7 @@ test('late orders flow producer → Kafka → job → ClickHouse → GraphQL wit
 
   await startTestJobs(platform, [jobCatalogue['order-lifecycle']!])
 
-  const api = createApi({ clickhouse: platform.clickhouse, logger: platform.logger })
+  const api = createApi(apiServicesOf(platform))
   const ask = async (variables: Record<string, unknown>) => {
     const response = await api.fetch('http://test/graphql', {
       method: 'POST',
@@ -86,7 +87,7 @@ test('late orders flow producer → Kafka → job → ClickHouse → GraphQL wit
           totalCount: number
           pageInfo: { hasNextPage: boolean; endCursor: string }
           edges: Array<{
-            node: { orderId: string; delayDays: number; status: string; deliveredAt: string }
+            node: { orderId: string; daysLate: number; status: string; deliveredAt: string }
           }>
         }
       }
@@ -109,18 +110,20 @@ test('late orders flow producer → Kafka → job → ClickHouse → GraphQL wit
   const delivered = await eventually(
     async () => {
       const body = await ask({ first: 10 })
-      return body.data?.deliveryDelays.totalCount === 3 ? body : undefined
+      // The page and the count are two queries: both must have seen the last delivery.
+      const page = body.data?.deliveryDelays
+      return page?.totalCount === 3 && page.edges.length === 3 ? body : undefined
     },
     { what: 'three late orders from GraphQL' },
   )
 
   assert.equal(delivered.errors, undefined)
   assert.deepEqual(
-    delivered.data?.deliveryDelays.edges.map((e) => [e.node.orderId, e.node.delayDays]),
+    delivered.data?.deliveryDelays.edges.map((e) => [e.node.orderId, e.node.daysLate, e.node.status]),
     [
-      ['late-9', 9],
-      ['late-4', 4],
-      ['late-1', 1],
+      ['late-9', 9, 'DELIVERED_LATE'],
+      ['late-4', 4, 'DELIVERED_LATE'],
+      ['late-1', 1, 'DELIVERED_LATE'],
     ],
   )
   assert.equal(

@@ -1,4 +1,4 @@
-import { apiError } from './errors.ts'
+import { apiError } from '../errors.ts'
 
 export const MAX_PAGE_SIZE = 100
 
@@ -29,7 +29,3 @@ export function decodeCursor<T extends unknown[]>(
   if (!isValid(value)) throw apiError('INVALID_CURSOR', 'cursor is not one this API issued')
   return value
 }
-
-/** ClickHouse DateTime64 text (UTC) to ISO-8601. */
-export const isoTime = (value: string | null): string | null =>
-  value === null ? null : `${value.replace(' ', 'T')}Z`

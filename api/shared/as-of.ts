@@ -1,0 +1,146 @@
+import type { GraphQLResolveInfo } from 'graphql'
+import { GENERATIONS_TABLE, physicalName } from '../../sinks/generations.ts'
+import { deploymentOf } from '../../streams/deployment.ts'
+import { jobCatalogue } from '../../streams/jobs.ts'
+import { RedisStateStore } from '../../streams/runtime/state-store.ts'
+import type { DerivedView, TableDefinition } from '../../tables/table.ts'
+import type { ApiContext } from '../builder.ts'
+import { builder } from '../builder.ts'
+import { apiError } from '../errors.ts'
+import { select } from './query.ts'
+
+/** Which generation answered a field, and the event time the tables reflect. */
+export interface AsOf {
+  readonly job: string
+  readonly generation: number
+  /** The job's event-time watermark (the lowest of its partitions'), ISO-8601. */
+  readonly watermark: string | null
+  /** Wall-clock now minus the ingest time of the newest record the job applied. */
+  readonly freshnessSeconds: number | null
+}
+
+export const AsOfRef = builder.objectRef<AsOf>('AsOf').implement({
+  description: 'Which table generation answered, and the event time its tables reflect.',
+  fields: (t) => ({
+    job: t.exposeString('job', { description: 'The job whose tables answered.' }),
+    generation: t.exposeInt('generation'),
+    watermark: t.exposeString('watermark', {
+      nullable: true,
+      description: 'Event time up to which every input of the job has been applied (UTC).',
+    }),
+    freshnessSeconds: t.exposeFloat('freshnessSeconds', {
+      nullable: true,
+      description: 'Seconds since the newest record the job applied was ingested.',
+    }),
+  }),
+})
+
+/** The job that writes each table, by stable name. */
+const writerOf = new Map(
+  Object.values(jobCatalogue).flatMap((entry) =>
+    Object.keys(entry.tables).map((table) => [table, entry] as const),
+  ),
+)
+
+/** No rows, with the columns (and types) of `table` as its readers see it. */
+function emptyRelation(table: TableDefinition): string {
+  const columns = Object.entries(table.columns).map(([name, column]) => {
+    const type = column.type.replace(/ CODEC\(.*\)$/, '').replaceAll("'", "\\'")
+    return `defaultValueOfTypeName('${type}') AS ${name}`
+  })
+  return `(SELECT ${columns.join(', ')}, toUInt32(0) AS generation LIMIT 0)`
+}
+
+interface GenerationRow {
+  readonly table_name: string
+  readonly generation: number
+  readonly status: string
+}
+
+/**
+ * Where one field reads from: the generation of its primary table's job (the live one unless
+ * asked), applied to every table of that job; other jobs' tables are read live.
+ */
+export class ReadScope {
+  private constructor(
+    readonly job: string,
+    readonly generation: number,
+    private readonly live: ReadonlyMap<string, number>,
+  ) {}
+
+  static async open(
+    ctx: ApiContext,
+    primary: TableDefinition,
+    requested: number | null | undefined,
+  ): Promise<ReadScope> {
+    const entry = writerOf.get(primary.name)
+    if (!entry) throw new Error(`no job writes ${primary.name}`)
+    const rows = await select<GenerationRow>(
+      ctx,
+      `SELECT table_name, generation, status FROM ${GENERATIONS_TABLE} FINAL`,
+    )
+    const live = new Map(
+      rows.filter((r) => r.status === 'live').map((r) => [r.table_name, r.generation]),
+    )
+    if (requested === null || requested === undefined) {
+      const generation = live.get(primary.name)
+      if (generation === undefined) {
+        throw apiError('NOT_FOUND', `${primary.name} has no live generation yet`)
+      }
+      return new ReadScope(entry.job.name, generation, live)
+    }
+    const known = rows.filter((r) => r.table_name === primary.name).map((r) => r.generation)
+    if (!known.includes(requested)) {
+      throw apiError(
+        'BAD_USER_INPUT',
+        `generation ${requested} of ${entry.job.name} does not exist`,
+        {
+          generations: [...new Set(known)].sort((a, b) => a - b),
+        },
+      )
+    }
+    return new ReadScope(entry.job.name, requested, live)
+  }
+
+  /**
+   * The relation to read `table` from: its stable name when live, else one generation; a table
+   * whose job has not run yet reads as empty, so a view joining it still answers.
+   */
+  relation(table: TableDefinition): string {
+    if (!this.live.has(table.name)) return emptyRelation(table)
+    if (writerOf.get(table.name)?.job.name !== this.job) return table.name
+    if (this.live.get(table.name) === this.generation) return table.name
+    return `(SELECT *, ${this.generation} AS generation FROM ${physicalName(table.name, this.generation)} FINAL)`
+  }
+
+  /** A derived view of `table`, read at the same generation. */
+  view(view: DerivedView, table: TableDefinition): string {
+    const source = this.relation(table)
+    return source === table.name ? view.name : `(${view.query(source)})`
+  }
+
+  /** The generation and event time behind the answer; also recorded for `extensions.asOf`. */
+  async asOf(ctx: ApiContext, info: GraphQLResolveInfo): Promise<AsOf> {
+    const entry = jobCatalogue[this.job]!
+    let watermark: string | null = null
+    let freshnessSeconds: number | null = null
+    if (ctx.redis) {
+      const { stateNamespace } = deploymentOf(
+        ctx.namespace,
+        this.job,
+        Object.keys(entry.tables),
+        this.generation,
+      )
+      const progress = await new RedisStateStore(ctx.redis, stateNamespace).progress()
+      const marks = progress.map((p) => p.watermark)
+      if (marks.length > 0 && marks.every((m) => m !== null)) {
+        watermark = new Date(Math.min(...(marks as number[]))).toISOString()
+      }
+      const newest = Math.max(0, ...progress.map((p) => p.latestIngestTime))
+      if (newest > 0) freshnessSeconds = ((ctx.now ?? Date.now)() - newest) / 1000
+    }
+    const answer = { job: this.job, generation: this.generation, watermark, freshnessSeconds }
+    ctx.answered.set(info.path.key.toString(), answer)
+    return answer
+  }
+}

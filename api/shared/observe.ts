@@ -1,0 +1,135 @@
+import {
+  type DefinitionNode,
+  type DocumentNode,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionNode,
+} from 'graphql'
+import type { Plugin } from 'graphql-yoga'
+import { Counter, Histogram, type Registry } from 'prom-client'
+import type { ApiContext } from '../builder.ts'
+import { ApiErrorCodes } from '../errors.ts'
+
+export function createApiMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'kappa_api_requests_total',
+      help: 'GraphQL operations executed, by top-level field',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'kappa_api_errors_total',
+      help: 'GraphQL errors returned, by top-level field and error code',
+      labelNames: ['operation', 'code'] as const,
+      registers: [registry],
+    }),
+    seconds: new Histogram({
+      name: 'kappa_api_request_seconds',
+      help: 'Time to execute a GraphQL operation, by top-level field',
+      labelNames: ['operation'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  }
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>
+
+const known = new Set<string>(ApiErrorCodes)
+
+/**
+ * What each request leaves behind: latency and errors per top-level field (names from the
+ * schema, so the label set stays bounded whatever clients send), unexpected errors logged
+ * with the request id and replaced by a masked one that carries it, and the generation and
+ * event time behind each field in `extensions.asOf`.
+ */
+export function observePlugin(metrics: ApiMetrics | undefined): Plugin<ApiContext> {
+  return {
+    onExecute({ args }) {
+      const ctx = args.contextValue
+      const fields = topLevelFields(args.document as DocumentNode, args.operationName)
+      const began = performance.now()
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) && !('data' in result)) return
+          const seconds = (performance.now() - began) / 1000
+          const errors = (result.errors ?? []).map((error) => classify(ctx, error))
+          for (const field of fields) {
+            metrics?.requests.inc({ operation: field })
+            metrics?.seconds.observe({ operation: field }, seconds)
+            for (const error of errors) {
+              metrics?.errors.inc({ operation: field, code: String(error.extensions.code) })
+            }
+          }
+          const extensions = {
+            ...result.extensions,
+            ...(ctx.answered.size > 0 ? { asOf: Object.fromEntries(ctx.answered) } : {}),
+          }
+          setResult({
+            ...result,
+            ...(errors.length > 0 ? { errors } : {}),
+            ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
+          })
+        },
+      }
+    },
+  }
+}
+
+/** The top-level fields of the operation a request executes. */
+function topLevelFields(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): string[] {
+  const operation = document.definitions.find(
+    (d: DefinitionNode): d is OperationDefinitionNode =>
+      d.kind === Kind.OPERATION_DEFINITION &&
+      (operationName === undefined || operationName === null || d.name?.value === operationName),
+  )
+  const names = (operation?.selectionSet.selections ?? []).flatMap((s: SelectionNode) =>
+    s.kind === Kind.FIELD ? [s.name.value] : [],
+  )
+  return [...new Set(names)]
+}
+
+/** Expected errors keep their code; anything else is logged, then masked. */
+function classify(ctx: ApiContext, error: GraphQLError): GraphQLError {
+  const code = error.extensions?.code
+  const expected =
+    typeof code === 'string' &&
+    known.has(code) &&
+    (!error.originalError || error.originalError instanceof GraphQLError)
+  if (expected) return error
+  ctx.logger.error(
+    { err: error.originalError ?? error, requestId: ctx.requestId, path: error.path },
+    'unexpected error answering a GraphQL request',
+  )
+  return new GraphQLError(`Unexpected error; request id ${ctx.requestId}`, {
+    ...(error.path ? { path: error.path } : {}),
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ctx.requestId },
+  })
+}
+
+/**
+ * yoga's last word on errors outside execution (parsing, validation, limits): codes for the
+ * GraphQL ones, and nothing of an unexpected error but that it happened.
+ */
+export function maskError(error: unknown): Error {
+  if (
+    error instanceof GraphQLError &&
+    !(error.originalError && !(error.originalError instanceof GraphQLError))
+  ) {
+    if (error.extensions?.code) return error
+    const code = error.message.startsWith('Syntax Error')
+      ? 'GRAPHQL_PARSE_FAILED'
+      : 'GRAPHQL_VALIDATION_FAILED'
+    return new GraphQLError(error.message, {
+      ...(error.nodes ? { nodes: error.nodes } : {}),
+      extensions: { ...error.extensions, code },
+    })
+  }
+  return new GraphQLError('Unexpected error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })
+}

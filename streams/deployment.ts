@@ -1,0 +1,35 @@
+import { physicalName } from '../sinks/generations.ts'
+import { deadLetterTopic } from './runtime/dead-letter.ts'
+
+/**
+ * One job at one table generation: everything that must not be shared between the generation
+ * serving readers and one being rebuilt beside it, named by one function.
+ */
+export interface Deployment {
+  readonly job: string
+  readonly generation: number
+  /** Consumer group: its committed offsets and members. */
+  readonly groupId: string
+  /** Prefix of the job's Redis keys: state, checkpoints, scopes, progress. */
+  readonly stateNamespace: string
+  /** Where the job's bad records go (one per job: a rebuild finds the same ones). */
+  readonly deadLetterTopic: string
+  /** Physical table of each table the job writes, by stable name. */
+  readonly tables: Readonly<Record<string, string>>
+}
+
+export function deploymentOf(
+  namespace: string,
+  job: string,
+  tables: readonly string[],
+  generation: number,
+): Deployment {
+  return {
+    job,
+    generation,
+    groupId: `${namespace}.${job}.g${generation}`,
+    stateNamespace: `${namespace}:${job}:g${generation}`,
+    deadLetterTopic: deadLetterTopic(namespace, job),
+    tables: Object.fromEntries(tables.map((table) => [table, physicalName(table, generation)])),
+  }
+}
