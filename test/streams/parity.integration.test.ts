@@ -2,7 +2,8 @@
  * Parity: a generated dataset goes through the simulator, Kafka and every job; each
  * derived table must then equal, row for row, a reference computed in ClickHouse straight
  * from the CSV files (test/support/parity). The references restate each table's definition
- * in SQL and never call job, simulator or test-driver code.
+ * in SQL and never call job, simulator or test-driver code. Then every GraphQL view is
+ * checked the same way over the same run (test/api/<domain>/views.ts).
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -20,6 +21,7 @@ import {
   referenceQuery,
   tableQuery,
 } from '../support/parity/tables.ts'
+import { loadViewChecks, viewHarness } from '../support/api-views.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../support/platform.ts'
 
 /** The issue asks for at least 0.1 (≈ 10k orders, ≈ 100k records). */
@@ -103,5 +105,11 @@ test('every derived table equals a reference computed from the CSV files', {
       assert.ok(isEqual(diff), describeDiff(table.name, diff))
     })
   }
+
+  // The API's views over the same tables, each against its own reference from the CSVs.
+  const harness = viewHarness(platform, generated.dir)
+  const checks = await loadViewChecks()
+  assert.ok(checks.length > 0, 'no API view checks found under test/api/*/views.ts')
+  for (const [name, check] of checks) await t.test(`view ${name}`, (st) => check(harness, st))
   t.diagnostic(`done (${elapsed()})`)
 })

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import type { ApiServices } from '../../api/builder.ts'
+import { createApi } from '../../api/yoga.ts'
+import { type ClickHouseClient, createClickHouse } from '../../core/clickhouse.ts'
+import { silentLogger } from '../../core/logger.ts'
+import { ensureLiveGeneration } from '../../sinks/generations.ts'
+import { tableCatalogue } from '../../tables/index.ts'
+
+export interface GraphQLAnswer<D = Record<string, unknown>> {
+  readonly data?: D | null
+  readonly errors?: ReadonlyArray<{
+    message: string
+    path?: readonly (string | number)[]
+    extensions?: Record<string, unknown>
+  }>
+  readonly extensions?: Record<string, unknown>
+}
+
+export type Ask = <D = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+) => Promise<GraphQLAnswer<D>>
+
+/** Sends one GraphQL request to an API in process (`yoga.fetch`, no port). */
+export function askerOf(api: ReturnType<typeof createApi>): Ask {
+  return async (query, variables = {}, headers = {}) => {
+    const response = await api.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ query, variables }),
+    })
+    return response.json() as never
+  }
+}
+
+/**
+ * The API over fixture rows in embedded ClickHouse, with no broker and no jobs: every table
+ * of the catalogue is created at generation 1 (live) and `rows` are inserted into the named
+ * ones, as jobs would write them.
+ */
+export async function fixtureApi(
+  t: TestContext,
+  rows: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>,
+  services: Partial<ApiServices> = {},
+): Promise<{ ask: Ask; clickhouse: ClickHouseClient }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kappa-api-'))
+  const clickhouse = createClickHouse({ path: dir })
+  t.after(async () => {
+    await clickhouse.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  for (const table of Object.values(tableCatalogue)) {
+    const { physical } = await ensureLiveGeneration(clickhouse, table, 'fixture')
+    const values = rows[table.name]
+    if (values && values.length > 0) {
+      await clickhouse.insert({ table: physical, values: [...values], format: 'JSONEachRow' })
+    }
+  }
+  const api = createApi({
+    clickhouse,
+    logger: silentLogger(),
+    namespace: 'fixture',
+    topicPrefix: '',
+    queryTimeoutMs: 10_000,
+    ...services,
+  })
+  return { ask: askerOf(api), clickhouse }
+}
