@@ -9,7 +9,8 @@ export const apiLimits = {
   maxAliases: 15,
   maxDirectives: 10,
   maxTokens: 2_000,
-  maxCost: 5_000,
+  /** A full page (100) of a view with nested items costs about 7,000. */
+  maxCost: 20_000,
   maxBodyBytes: 100_000,
 } as const
 

@@ -102,6 +102,14 @@ function classify(ctx: ApiContext, error: GraphQLError): GraphQLError {
     known.has(code) &&
     (!error.originalError || error.originalError instanceof GraphQLError)
   if (expected) return error
+  // Raised by graphql-js before any resolver ran (variables that do not coerce, hence no
+  // path): the request's fault.
+  if (code === undefined && error.path === undefined) {
+    return new GraphQLError(error.message, {
+      ...(error.nodes ? { nodes: error.nodes } : {}),
+      extensions: { code: 'BAD_USER_INPUT' },
+    })
+  }
   ctx.logger.error(
     { err: error.originalError ?? error, requestId: ctx.requestId, path: error.path },
     'unexpected error answering a GraphQL request',

@@ -8,6 +8,7 @@ import { type ClickHouseClient, createClickHouse } from '../../core/clickhouse.t
 import { silentLogger } from '../../core/logger.ts'
 import { ensureLiveGeneration } from '../../sinks/generations.ts'
 import { tableCatalogue } from '../../tables/index.ts'
+import type { TableDefinition, WriteRow } from '../../tables/table.ts'
 
 export interface GraphQLAnswer<D = Record<string, unknown>> {
   readonly data?: D | null
@@ -69,4 +70,25 @@ export async function fixtureApi(
     ...services,
   })
   return { ask: askerOf(api), clickhouse }
+}
+
+/** A row of `table` as a job would write it: the given columns, every other one at its zero. */
+export function fixtureRow<T extends TableDefinition>(
+  table: T,
+  values: Partial<WriteRow<T>>,
+): Record<string, unknown> {
+  const zero = (type: string): unknown => {
+    if (type.startsWith('Nullable(') || type.startsWith('LowCardinality(Nullable(')) return null
+    if (type.startsWith('Array(')) return []
+    if (type === 'Bool') return false
+    if (/^(U?Int|Float)/.test(type) || type.startsWith('DateTime64')) return 0
+    if (type === 'Date') return '1970-01-01'
+    return ''
+  }
+  return Object.fromEntries(
+    Object.entries(table.columns).map(([name, column]) => [
+      name,
+      name in values ? (values as Record<string, unknown>)[name] : zero(column.type),
+    ]),
+  )
 }
