@@ -97,6 +97,7 @@ type Answer = {
         daysLate: number
         tier: string
         customerState: string
+        estimatedDeliveryAt: string
         items: Array<{ productId: string; quadrant: string }>
       }
     }>
