@@ -14,6 +14,8 @@ export const ErrorCodes = [
   'CSV_INVALID',
   'JOB_PAUSED',
   'CONSUMER_FAILED',
+  'GENERATION_UNKNOWN',
+  'GENERATION_REFUSED',
   'NOT_STARTED',
   'BAD_REQUEST',
 ] as const

@@ -3,163 +3,323 @@ import { PlatformError } from '../core/errors.ts'
 import { createStatement, type TableDefinition } from '../tables/table.ts'
 
 /**
- * Physical tables carry a generation suffix; readers query the stable name, a view
- * over the live generation with FINAL so they only ever see converged rows, and a
- * `generation` column that says which generation answered. Replay
- * builds generation N+1 beside N and swaps the view when it has caught up.
+ * Generations belong to jobs: every table a job writes exists once per generation
+ * (`fact_order_lead_days__g2`), and all of a job's tables are built, made live and dropped
+ * together. Readers query the stable name, a view over every generation of the table in
+ * which only the branch of the job's live generation returns rows. Which generation is live
+ * is one row per job in `kappa_live_generation`: switching readers is a single insert, so a
+ * crash can never leave two tables of a job on different generations, nor a view missing.
  */
-export const GENERATIONS_TABLE = 'kappa_generations'
+export const JOB_GENERATIONS = 'kappa_job_generations'
+export const LIVE_GENERATION = 'kappa_live_generation'
 
 export const physicalName = (table: string, generation: number): string =>
   `${table}__g${generation}`
 
-export interface GenerationInfo {
-  readonly table: string
+export type GenerationKind = 'full' | 'as_of'
+export type GenerationStatus = 'live' | 'building' | 'retired' | 'as_of' | 'dropped'
+
+export interface JobGeneration {
+  readonly job: string
   readonly generation: number
   readonly jobVersion: string
-  readonly status: 'building' | 'live' | 'retired'
+  /** `full`: the whole log, may go live; `as_of`: events up to `until` only, never live. */
+  readonly kind: GenerationKind
+  readonly until: number | null
+  /** Input end offsets (`topic:partition` → offset) captured when the build started. */
+  readonly targets: Readonly<Record<string, string>>
+  readonly createdAt: number
+  /** When the build caught up with its targets; null while building. */
+  readonly builtAt: number | null
+  readonly dropped: boolean
+  readonly status: GenerationStatus
 }
 
-export async function ensureGenerationsTable(client: ClickHouseClient): Promise<void> {
+export async function ensureGenerationTables(client: ClickHouseClient): Promise<void> {
   await client.command({
     query: `
-      CREATE TABLE IF NOT EXISTS ${GENERATIONS_TABLE} (
-        table_name String,
+      CREATE TABLE IF NOT EXISTS ${JOB_GENERATIONS} (
+        job String,
         generation UInt32,
         job_version String,
-        status LowCardinality(String),
-        changed_at DateTime64(3, 'UTC') DEFAULT now64(3)
+        kind LowCardinality(String),
+        until Nullable(DateTime64(3, 'UTC')),
+        targets String,
+        created_at DateTime64(3, 'UTC'),
+        built_at Nullable(DateTime64(3, 'UTC')),
+        dropped Bool,
+        changed_at DateTime64(6, 'UTC')
       )
       ENGINE = ReplacingMergeTree(changed_at)
-      ORDER BY (table_name, generation)`,
+      ORDER BY (job, generation)`,
+  })
+  await client.command({
+    query: `
+      CREATE TABLE IF NOT EXISTS ${LIVE_GENERATION} (
+        job String,
+        generation UInt32,
+        changed_at DateTime64(6, 'UTC')
+      )
+      ENGINE = ReplacingMergeTree(changed_at)
+      ORDER BY job`,
   })
 }
 
-export async function listGenerations(
+/** Microseconds, strictly increasing within the process: later writes replace earlier ones. */
+let lastChange = 0
+const changedAt = (): number => {
+  lastChange = Math.max(Date.now() * 1000, lastChange + 1)
+  return lastChange
+}
+
+const liveOf = (job: string) =>
+  `(SELECT argMax(generation, changed_at) FROM ${LIVE_GENERATION} WHERE job = ${quote(job)})`
+
+/** The live generation of every job that has one. */
+export async function liveGenerations(client: ClickHouseClient): Promise<Map<string, number>> {
+  const rows = await select<{ job: string; generation: number }>(
+    client,
+    `SELECT job, argMax(generation, changed_at) AS generation FROM ${LIVE_GENERATION} GROUP BY job`,
+  )
+  return new Map(rows.map((r) => [r.job, r.generation]))
+}
+
+interface GenerationRow {
+  job: string
+  generation: number
+  job_version: string
+  kind: GenerationKind
+  until: number | null
+  targets: string
+  created_at: number
+  built_at: number | null
+  dropped: boolean
+}
+
+/** A job's generations (every job's when `job` is omitted), oldest first. */
+export async function listJobGenerations(
   client: ClickHouseClient,
-  table: string,
-): Promise<GenerationInfo[]> {
-  const result = await client.query({
-    query: `SELECT table_name, generation, job_version, status
-            FROM ${GENERATIONS_TABLE} FINAL
-            WHERE table_name = {table:String}
-            ORDER BY generation`,
-    query_params: { table },
-    format: 'JSONEachRow',
-  })
-  const rows = await result.json<{
-    table_name: string
-    generation: number
-    job_version: string
-    status: GenerationInfo['status']
-  }>()
+  job?: string,
+): Promise<JobGeneration[]> {
+  const live = await liveGenerations(client)
+  const rows = await select<GenerationRow>(
+    client,
+    `SELECT job, generation, job_version, kind, toUnixTimestamp64Milli(until) AS until, targets,
+       toUnixTimestamp64Milli(created_at) AS created_at,
+       toUnixTimestamp64Milli(built_at) AS built_at, dropped
+     FROM ${JOB_GENERATIONS} FINAL
+     ${job === undefined ? '' : `WHERE job = ${quote(job)}`}
+     ORDER BY job, generation`,
+  )
   return rows.map((r) => ({
-    table: r.table_name,
+    job: r.job,
     generation: r.generation,
     jobVersion: r.job_version,
-    status: r.status,
+    kind: r.kind,
+    until: r.until,
+    targets: JSON.parse(r.targets) as Record<string, string>,
+    createdAt: r.created_at,
+    builtAt: r.built_at,
+    dropped: r.dropped,
+    status: r.dropped
+      ? 'dropped'
+      : live.get(r.job) === r.generation
+        ? 'live'
+        : r.kind === 'as_of'
+          ? 'as_of'
+          : r.built_at === null
+            ? 'building'
+            : 'retired',
   }))
 }
 
-async function recordGeneration(client: ClickHouseClient, info: GenerationInfo): Promise<void> {
+async function record(client: ClickHouseClient, g: Omit<JobGeneration, 'status'>): Promise<void> {
   await client.insert({
-    table: GENERATIONS_TABLE,
+    table: JOB_GENERATIONS,
     values: [
       {
-        table_name: info.table,
-        generation: info.generation,
-        job_version: info.jobVersion,
-        status: info.status,
+        job: g.job,
+        generation: g.generation,
+        job_version: g.jobVersion,
+        kind: g.kind,
+        until: g.until,
+        targets: JSON.stringify(g.targets),
+        created_at: g.createdAt,
+        built_at: g.builtAt,
+        dropped: g.dropped,
+        changed_at: changedAt(),
       },
     ],
     format: 'JSONEachRow',
   })
 }
 
-/** Points the stable name at `generation` and records it live (the previous live one retires). */
-export async function activateGeneration(
+/**
+ * Points every table's stable view at the job's generations (full ones, not dropped): one
+ * branch each, of which only the live generation's returns rows. Views built on the stable
+ * names follow. CREATE OR REPLACE swaps a view atomically: readers never miss it.
+ */
+async function refreshViews(
   client: ClickHouseClient,
-  table: TableDefinition,
-  generation: number,
+  job: string,
+  tables: readonly TableDefinition[],
 ): Promise<void> {
-  const all = await listGenerations(client, table.name)
-  const target = all.find((g) => g.generation === generation)
-  if (!target) {
-    throw new PlatformError(
-      'CONFIG_INVALID',
-      `${physicalName(table.name, generation)} does not exist`,
-      {
-        context: { table: table.name, generation },
-      },
+  const generations = (await listJobGenerations(client, job)).filter(
+    (g) => g.kind === 'full' && !g.dropped,
+  )
+  for (const table of tables) {
+    const branches = generations.map(
+      (g) =>
+        `SELECT *, toUInt32(${g.generation}) AS generation FROM ${physicalName(table.name, g.generation)} FINAL WHERE ${liveOf(job)} = ${g.generation}`,
     )
-  }
-  await client.command({
-    query: `CREATE OR REPLACE VIEW ${table.name} AS
-            SELECT *, ${generation} AS generation FROM ${physicalName(table.name, generation)} FINAL`,
-  })
-  for (const view of table.derivedViews ?? []) {
     await client.command({
-      query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query(table.name)}`,
+      query: `CREATE OR REPLACE VIEW ${table.name} AS ${branches.join('\nUNION ALL\n')}`,
     })
-  }
-  for (const g of all) {
-    if (g.status === 'live' && g.generation !== generation) {
-      await recordGeneration(client, { ...g, status: 'retired' })
+    for (const view of table.derivedViews ?? []) {
+      await client.command({
+        query: `CREATE OR REPLACE VIEW ${view.name} AS ${view.query(table.name)}`,
+      })
     }
   }
-  await recordGeneration(client, { ...target, status: 'live' })
-}
-
-export async function createGeneration(
-  client: ClickHouseClient,
-  table: TableDefinition,
-  generation: number,
-  jobVersion: string,
-): Promise<string> {
-  const physical = physicalName(table.name, generation)
-  await client.command({ query: createStatement(table, physical) })
-  await recordGeneration(client, { table: table.name, generation, jobVersion, status: 'building' })
-  return physical
 }
 
 /**
- * The live generation's physical table; on a fresh database, creates generation 1
- * and makes it live. Idempotent.
+ * The job's live generation; on a fresh database generation 1 is created and made live.
+ * Idempotent: also (re)creates whatever a crash between those steps left missing.
  */
-export async function ensureLiveGeneration(
+export async function ensureJobLive(
   client: ClickHouseClient,
-  table: TableDefinition,
-  jobVersion: string,
-): Promise<{ generation: number; physical: string }> {
-  await ensureGenerationsTable(client)
-  const live = (await listGenerations(client, table.name)).find((g) => g.status === 'live')
-  if (live) {
-    return { generation: live.generation, physical: physicalName(table.name, live.generation) }
-  }
-  const physical = await createGeneration(client, table, 1, jobVersion)
-  await activateGeneration(client, table, 1)
-  return { generation: 1, physical }
-}
-
-/**
- * The live generation of a job's tables, which are built and swapped together: on a fresh
- * database generation 1 of each is created and made live.
- */
-export async function ensureLiveGenerations(
-  client: ClickHouseClient,
+  job: string,
   tables: readonly TableDefinition[],
   jobVersion: string,
 ): Promise<number> {
-  const generations = new Set<number>()
-  for (const table of tables) {
-    generations.add((await ensureLiveGeneration(client, table, jobVersion)).generation)
+  await ensureGenerationTables(client)
+  const live = (await liveGenerations(client)).get(job)
+  if (live !== undefined) {
+    for (const table of tables) {
+      await client.command({ query: createStatement(table, physicalName(table.name, live)) })
+    }
+    await refreshViews(client, job, tables)
+    return live
   }
-  if (generations.size !== 1) {
+  const known = await listJobGenerations(client, job)
+  const first =
+    known.find((g) => g.kind === 'full' && !g.dropped) ??
+    (await createJobGeneration(client, job, tables, { jobVersion, kind: 'full', targets: {} }))
+  if (first.builtAt === null) await markBuilt(client, first)
+  await setLive(client, job, first.generation)
+  await refreshViews(client, job, tables)
+  return first.generation
+}
+
+/**
+ * Creates generation N+1 of a job: its physical tables, its record, then the views that will
+ * include it once it is live (until then readers stay where they are). Numbers are never
+ * reused, dropped generations included.
+ */
+export async function createJobGeneration(
+  client: ClickHouseClient,
+  job: string,
+  tables: readonly TableDefinition[],
+  options: {
+    jobVersion: string
+    kind: GenerationKind
+    until?: number | null
+    targets: Readonly<Record<string, string>>
+  },
+): Promise<JobGeneration> {
+  await ensureGenerationTables(client)
+  const known = await listJobGenerations(client, job)
+  const generation = Math.max(0, ...known.map((g) => g.generation)) + 1
+  for (const table of tables) {
+    await client.command({ query: createStatement(table, physicalName(table.name, generation)) })
+  }
+  const created = {
+    job,
+    generation,
+    jobVersion: options.jobVersion,
+    kind: options.kind,
+    until: options.until ?? null,
+    targets: options.targets,
+    createdAt: Date.now(),
+    builtAt: null,
+    dropped: false,
+  }
+  await record(client, created)
+  await refreshViews(client, job, tables)
+  return { ...created, status: options.kind === 'as_of' ? 'as_of' : 'building' }
+}
+
+export async function markBuilt(
+  client: ClickHouseClient,
+  generation: Omit<JobGeneration, 'status'>,
+): Promise<void> {
+  await record(client, { ...generation, builtAt: Date.now() })
+}
+
+/** Switches readers of all of a job's tables to `generation`: one insert, atomic. */
+export async function setLive(
+  client: ClickHouseClient,
+  job: string,
+  generation: number,
+): Promise<void> {
+  const target = (await listJobGenerations(client, job)).find((g) => g.generation === generation)
+  if (!target || target.dropped) {
+    throw new PlatformError('GENERATION_UNKNOWN', `${job} has no generation ${generation}`, {
+      context: { job, generation },
+    })
+  }
+  if (target.kind !== 'full') {
     throw new PlatformError(
-      'CONFIG_INVALID',
-      `the tables of one job are live at different generations: ${[...generations].join(', ')}`,
-      { context: { tables: tables.map((t) => t.name) } },
+      'GENERATION_REFUSED',
+      `generation ${generation} of ${job} is an as-of build and never goes live`,
+      { context: { job, generation } },
     )
   }
-  return [...generations][0]!
+  await client.insert({
+    table: LIVE_GENERATION,
+    values: [{ job, generation, changed_at: changedAt() }],
+    format: 'JSONEachRow',
+  })
 }
+
+/**
+ * Drops a generation that is not live: marked dropped, out of the views, then its tables.
+ * Dropping a dropped generation again removes tables a crash may have left.
+ */
+export async function dropJobGeneration(
+  client: ClickHouseClient,
+  job: string,
+  tables: readonly TableDefinition[],
+  generation: number,
+): Promise<void> {
+  const target = (await listJobGenerations(client, job)).find((g) => g.generation === generation)
+  if (!target) {
+    throw new PlatformError('GENERATION_UNKNOWN', `${job} has no generation ${generation}`, {
+      context: { job, generation },
+    })
+  }
+  if (target.status === 'live') {
+    throw new PlatformError(
+      'GENERATION_REFUSED',
+      `generation ${generation} of ${job} is live: swap or roll back first`,
+      { context: { job, generation } },
+    )
+  }
+  await record(client, { ...target, dropped: true })
+  await refreshViews(client, job, tables)
+  for (const table of tables) {
+    await client.command({ query: `DROP TABLE IF EXISTS ${physicalName(table.name, generation)}` })
+  }
+}
+
+async function select<R>(client: ClickHouseClient, query: string): Promise<R[]> {
+  const result = await client.query({
+    query,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })
+  return result.json<R>()
+}
+
+const quote = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`

@@ -1,7 +1,7 @@
 import type { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
-import { ensureLiveGenerations } from '../sinks/generations.ts'
+import { ensureJobLive } from '../sinks/generations.ts'
 import { TableSink } from '../sinks/table-sink.ts'
 import { deploymentOf } from './deployment.ts'
 import type { JobEntry } from './jobs.ts'
@@ -67,7 +67,12 @@ export async function startJobs(
   }
   try {
     for (const { job, tables, wireSinks } of entries) {
-      const generation = await ensureLiveGenerations(clickhouse, Object.values(tables), job.version)
+      const generation = await ensureJobLive(
+        clickhouse,
+        job.name,
+        Object.values(tables),
+        job.version,
+      )
       const deployment = deploymentOf(config.namespace, job.name, Object.keys(tables), generation)
       const sinks: Record<string, TableSink> = {}
       for (const table of Object.keys(tables)) {

@@ -1,5 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql'
-import { GENERATIONS_TABLE, physicalName } from '../../sinks/generations.ts'
+import { listJobGenerations, liveGenerations, physicalName } from '../../sinks/generations.ts'
 import { deploymentOf } from '../../streams/deployment.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
 import { RedisStateStore } from '../../streams/runtime/state-store.ts'
@@ -7,7 +7,6 @@ import type { DerivedView, TableDefinition } from '../../tables/table.ts'
 import type { ApiContext } from '../builder.ts'
 import { builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
-import { select } from './query.ts'
 
 /** Which generation answered a field, and the event time the tables reflect. */
 export interface AsOf {
@@ -15,7 +14,7 @@ export interface AsOf {
   readonly generation: number
   /** The job's event-time watermark (the lowest of its partitions'), ISO-8601. */
   readonly watermark: string | null
-  /** Wall-clock now minus the ingest time of the newest record the job applied. */
+  /** Wall-clock now minus when the newest record the job applied reached Kafka. */
   readonly freshnessSeconds: number | null
 }
 
@@ -30,7 +29,7 @@ export const AsOfRef = builder.objectRef<AsOf>('AsOf').implement({
     }),
     freshnessSeconds: t.exposeFloat('freshnessSeconds', {
       nullable: true,
-      description: 'Seconds since the newest record the job applied was ingested.',
+      description: 'Seconds since the newest record the job applied reached Kafka.',
     }),
   }),
 })
@@ -51,12 +50,6 @@ function emptyRelation(table: TableDefinition): string {
   return `(SELECT ${columns.join(', ')}, toUInt32(0) AS generation LIMIT 0)`
 }
 
-interface GenerationRow {
-  readonly table_name: string
-  readonly generation: number
-  readonly status: string
-}
-
 /**
  * Where one field reads from: the generation of its primary table's job (the live one unless
  * asked), applied to every table of that job; other jobs' tables are read live.
@@ -65,6 +58,7 @@ export class ReadScope {
   private constructor(
     readonly job: string,
     readonly generation: number,
+    /** Live generation of each job, by job name. */
     private readonly live: ReadonlyMap<string, number>,
   ) {}
 
@@ -75,31 +69,20 @@ export class ReadScope {
   ): Promise<ReadScope> {
     const entry = writerOf.get(primary.name)
     if (!entry) throw new Error(`no job writes ${primary.name}`)
-    const rows = await select<GenerationRow>(
-      ctx,
-      `SELECT table_name, generation, status FROM ${GENERATIONS_TABLE} FINAL`,
-    )
-    const live = new Map(
-      rows.filter((r) => r.status === 'live').map((r) => [r.table_name, r.generation]),
-    )
+    const job = entry.job.name
+    const live = await liveGenerations(ctx.clickhouse)
     if (requested === null || requested === undefined) {
-      const generation = live.get(primary.name)
-      if (generation === undefined) {
-        throw apiError('NOT_FOUND', `${primary.name} has no live generation yet`)
-      }
-      return new ReadScope(entry.job.name, generation, live)
+      const generation = live.get(job)
+      if (generation === undefined) throw apiError('NOT_FOUND', `${job} has no live generation yet`)
+      return new ReadScope(job, generation, live)
     }
-    const known = rows.filter((r) => r.table_name === primary.name).map((r) => r.generation)
-    if (!known.includes(requested)) {
-      throw apiError(
-        'BAD_USER_INPUT',
-        `generation ${requested} of ${entry.job.name} does not exist`,
-        {
-          generations: [...new Set(known)].sort((a, b) => a - b),
-        },
-      )
+    const known = (await listJobGenerations(ctx.clickhouse, job)).filter((g) => !g.dropped)
+    if (!known.some((g) => g.generation === requested)) {
+      throw apiError('BAD_USER_INPUT', `generation ${requested} of ${job} does not exist`, {
+        generations: known.map((g) => g.generation),
+      })
     }
-    return new ReadScope(entry.job.name, requested, live)
+    return new ReadScope(job, requested, live)
   }
 
   /**
@@ -107,9 +90,9 @@ export class ReadScope {
    * whose job has not run yet reads as empty, so a view joining it still answers.
    */
   relation(table: TableDefinition): string {
-    if (!this.live.has(table.name)) return emptyRelation(table)
-    if (writerOf.get(table.name)?.job.name !== this.job) return table.name
-    if (this.live.get(table.name) === this.generation) return table.name
+    const writer = writerOf.get(table.name)?.job.name
+    if (writer === undefined || !this.live.has(writer)) return emptyRelation(table)
+    if (writer !== this.job || this.live.get(writer) === this.generation) return table.name
     return `(SELECT *, ${this.generation} AS generation FROM ${physicalName(table.name, this.generation)} FINAL)`
   }
 
@@ -136,7 +119,7 @@ export class ReadScope {
       if (marks.length > 0 && marks.every((m) => m !== null)) {
         watermark = new Date(Math.min(...(marks as number[]))).toISOString()
       }
-      const newest = Math.max(0, ...progress.map((p) => p.latestIngestTime))
+      const newest = Math.max(0, ...progress.map((p) => p.latestPublishedAt))
       if (newest > 0) freshnessSeconds = ((ctx.now ?? Date.now)() - newest) / 1000
     }
     const answer = { job: this.job, generation: this.generation, watermark, freshnessSeconds }

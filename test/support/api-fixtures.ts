@@ -6,8 +6,13 @@ import type { ApiServices } from '../../api/builder.ts'
 import { createApi } from '../../api/yoga.ts'
 import { type ClickHouseClient, createClickHouse } from '../../core/clickhouse.ts'
 import { silentLogger } from '../../core/logger.ts'
-import { ensureLiveGeneration } from '../../sinks/generations.ts'
-import { tableCatalogue } from '../../tables/index.ts'
+import {
+  createJobGeneration,
+  ensureJobLive,
+  markBuilt,
+  physicalName,
+} from '../../sinks/generations.ts'
+import { jobCatalogue } from '../../streams/jobs.ts'
 import type { TableDefinition, WriteRow } from '../../tables/table.ts'
 
 export interface GraphQLAnswer<D = Record<string, unknown>> {
@@ -54,11 +59,16 @@ export async function fixtureApi(
     await clickhouse.close()
     rmSync(dir, { recursive: true, force: true })
   })
-  for (const table of Object.values(tableCatalogue)) {
-    const { physical } = await ensureLiveGeneration(clickhouse, table, 'fixture')
-    const values = rows[table.name]
-    if (values && values.length > 0) {
-      await clickhouse.insert({ table: physical, values: [...values], format: 'JSONEachRow' })
+  for (const { job, tables } of Object.values(jobCatalogue)) {
+    const generation = await ensureJobLive(clickhouse, job.name, Object.values(tables), 'fixture')
+    for (const table of Object.keys(tables)) {
+      const values = rows[table]
+      if (!values || values.length === 0) continue
+      await clickhouse.insert({
+        table: physicalName(table, generation),
+        values: [...values],
+        format: 'JSONEachRow',
+      })
     }
   }
   const api = createApi({
@@ -91,4 +101,44 @@ export function fixtureRow<T extends TableDefinition>(
       name in values ? (values as Record<string, unknown>)[name] : zero(column.type),
     ]),
   )
+}
+
+/**
+ * Builds the next generation of the job that writes `table` (built, not live) and returns the
+ * physical name of `table` in it, to insert rows a `generation` argument should find.
+ */
+export async function fixtureGeneration(
+  clickhouse: ClickHouseClient,
+  table: TableDefinition,
+): Promise<string> {
+  const entry = Object.values(jobCatalogue).find((e) => e.tables[table.name])
+  if (!entry) throw new Error(`no job writes ${table.name}`)
+  const created = await createJobGeneration(
+    clickhouse,
+    entry.job.name,
+    Object.values(entry.tables),
+    {
+      jobVersion: 'fixture',
+      kind: 'full',
+      targets: {},
+    },
+  )
+  await markBuilt(clickhouse, created)
+  return physicalName(table.name, created.generation)
+}
+
+/** Makes the job that writes `table` live in `clickhouse` and returns `table`'s physical name. */
+export async function liveTable(
+  clickhouse: ClickHouseClient,
+  table: TableDefinition,
+): Promise<string> {
+  const entry = Object.values(jobCatalogue).find((e) => e.tables[table.name])
+  if (!entry) throw new Error(`no job writes ${table.name}`)
+  const generation = await ensureJobLive(
+    clickhouse,
+    entry.job.name,
+    Object.values(entry.tables),
+    'fixture',
+  )
+  return physicalName(table.name, generation)
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
-import { ensureLiveGeneration } from '../../../sinks/generations.ts'
 import { dimUserLocation } from '../../../tables/dim-user-location.ts'
 import { factOrderDetail } from '../../../tables/fact-order-detail.ts'
+import { liveTable } from '../../support/api-fixtures.ts'
 import { DAY, details, item, payment, run, status, t0, users } from './fixtures.ts'
 
 test('both tables take the job rows on embedded ClickHouse and converge via FINAL', async (t) => {
@@ -33,7 +33,7 @@ test('both tables take the job rows on embedded ClickHouse and converge via FINA
     [factOrderDetail, factOrderDetail.name],
     [dimUserLocation, dimUserLocation.name],
   ] as const) {
-    const { physical } = await ensureLiveGeneration(client, table, '1')
+    const physical = await liveTable(client, table)
     await client.insert({
       table: physical,
       values: driver.outputs.filter((o) => o.table === name).map((o) => o.row),

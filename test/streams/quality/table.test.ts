@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
-import { ensureLiveGeneration } from '../../../sinks/generations.ts'
 import { qualityJob } from '../../../streams/quality/job.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { pipelineAudit } from '../../../tables/pipeline-audit.ts'
+import { liveTable } from '../../support/api-fixtures.ts'
 
 const path = mkdtempSync(join(tmpdir(), 'pipeline-audit-table-'))
 const client = createClickHouse({ path })
@@ -39,7 +39,7 @@ test('converged rows round-trip through the real DDL and the stable view', async
     })
     .pipe('orderStatus', status('o1', 'delivered_customer', t0 + 86_400_000))
     .pipe('orderStatus', status('o2', 'purchase', t0))
-  const { physical } = await ensureLiveGeneration(client, pipelineAudit, '1')
+  const physical = await liveTable(client, pipelineAudit)
   // Every emitted version goes in, as the sink would write them; the view's FINAL keeps the last.
   await client.insert({
     table: physical,

@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
 import type { Review } from '../../../schemas/types.generated.ts'
-import { ensureLiveGeneration } from '../../../sinks/generations.ts'
 import { reviewsJob } from '../../../streams/reviews/job.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lead-days.ts'
+import { liveTable } from '../../support/api-fixtures.ts'
 
 const path = mkdtempSync(join(tmpdir(), 'reviews-table-'))
 const client = createClickHouse({ path })
@@ -46,7 +46,7 @@ test('converged rows round-trip through the real DDL and the stable view', async
       event_time: Date.UTC(2018, 2, 13, 18),
       ingest_time: Date.UTC(2018, 2, 13, 18),
     })
-  const { physical } = await ensureLiveGeneration(client, factReviewAnswerLeadDays, '1')
+  const physical = await liveTable(client, factReviewAnswerLeadDays)
   // Every emitted version goes in, as the sink would write them; the view's FINAL keeps the last.
   await client.insert({
     table: physical,

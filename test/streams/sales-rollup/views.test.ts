@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { type ClickHouseClient, createClickHouse } from '../../../core/clickhouse.ts'
-import { ensureLiveGeneration } from '../../../sinks/generations.ts'
 import { factSalesItems } from '../../../tables/fact-sales-items.ts'
+import { liveTable } from '../../support/api-fixtures.ts'
 import { april, item, march, orders, rows, run, status } from './fixtures.ts'
 
 /**
@@ -30,7 +30,7 @@ describe('fact_sales_items in ClickHouse', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sales-rollup-'))
     client = createClickHouse({ path: dir })
-    const { physical } = await ensureLiveGeneration(client, factSalesItems, '1')
+    const physical = await liveTable(client, factSalesItems)
     // Every emitted row, superseded versions included, as the sink writes them.
     await client.insert({
       table: physical,
