@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
 import { createYoga, type YogaServerInstance } from 'graphql-yoga'
 import type { Registry } from 'prom-client'
+import { createApiMetrics } from '../core/metrics.ts'
 import type { ApiContext, ApiServices } from './builder.ts'
 import { schema } from './schema.ts'
 import { armorPlugin, bodyLimitPlugin } from './shared/limits.ts'
-import { createApiMetrics, maskError, observePlugin } from './shared/observe.ts'
+import { maskError, observePlugin } from './shared/observe.ts'
 
 export interface ApiOptions extends ApiServices {
   /** The process's metrics registry: request latency and errors per operation. */

@@ -89,7 +89,7 @@ export function createJobMetrics(registry: Registry) {
     }),
     freshness: new Gauge({
       name: 'kappa_job_freshness_seconds',
-      help: 'Wall-clock now minus the ingest time of the newest record a job applied',
+      help: 'Wall-clock now minus when the newest record a job applied reached Kafka',
       labelNames: ['job'] as const,
       registers: [registry],
     }),
@@ -115,3 +115,92 @@ export function createJobMetrics(registry: Registry) {
 }
 
 export type JobMetrics = ReturnType<typeof createJobMetrics>
+
+/** Metrics of generation rebuilds (replays), by job and the generation being built. */
+export function createReplayMetrics(registry: Registry) {
+  return {
+    running: new Gauge({
+      name: 'kappa_replay_running',
+      help: '1 while a generation of a job is being rebuilt from the log',
+      labelNames: ['job', 'generation'] as const,
+      registers: [registry],
+    }),
+    progress: new Gauge({
+      name: 'kappa_replay_progress_ratio',
+      help: 'Share of the input end offsets captured at the start of a rebuild consumed so far',
+      labelNames: ['job', 'generation'] as const,
+      registers: [registry],
+    }),
+    records: new Counter({
+      name: 'kappa_replay_records_total',
+      help: 'Records a rebuild has consumed',
+      labelNames: ['job', 'generation'] as const,
+      registers: [registry],
+    }),
+  }
+}
+
+export type ReplayMetrics = ReturnType<typeof createReplayMetrics>
+
+/** Metrics of the GraphQL API, labelled by top-level field (from the schema, so bounded). */
+export function createApiMetrics(registry: Registry) {
+  return {
+    requests: new Counter({
+      name: 'kappa_api_requests_total',
+      help: 'GraphQL operations executed, by top-level field',
+      labelNames: ['operation'] as const,
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'kappa_api_errors_total',
+      help: 'GraphQL errors returned, by top-level field and error code',
+      labelNames: ['operation', 'code'] as const,
+      registers: [registry],
+    }),
+    seconds: new Histogram({
+      name: 'kappa_api_request_seconds',
+      help: 'Time to execute a GraphQL operation, by top-level field',
+      labelNames: ['operation'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  }
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>
+
+/** Where the table gauges read their values from, at scrape time (ClickHouse). */
+export interface TableMetricSources {
+  /** Order items by join status in fact_order_detail. */
+  readonly joinItems: () => Promise<ReadonlyArray<{ status: string; n: number }>>
+  /** The live generation of each table, by stable name. */
+  readonly liveGenerations: () => Promise<ReadonlyMap<string, number>>
+}
+
+/** Gauges whose truth is in ClickHouse tables, read when scraped. */
+export function createTableMetrics(registry: Registry, sources: TableMetricSources) {
+  return {
+    joinItems: new Gauge({
+      name: 'kappa_join_items',
+      help: 'Order items by join status (waiting, completed, timed_out) in fact_order_detail',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const status of ['waiting', 'completed', 'timed_out']) this.set({ status }, 0)
+        for (const { status, n } of await sources.joinItems()) this.set({ status }, n)
+      },
+    }),
+    liveGeneration: new Gauge({
+      name: 'kappa_table_live_generation',
+      help: 'The generation readers of a table see',
+      labelNames: ['table'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const [table, generation] of await sources.liveGenerations())
+          this.set({ table }, generation)
+      },
+    }),
+  }
+}

@@ -6,7 +6,13 @@ import { type ClickHouseClient, createClickHouse } from './clickhouse.ts'
 import type { PlatformConfig } from './config.ts'
 import { createKafka } from './kafka.ts'
 import type { Logger } from './logger.ts'
-import { createJobMetrics, createMetricsRegistry, type JobMetrics } from './metrics.ts'
+import {
+  createJobMetrics,
+  createMetricsRegistry,
+  createReplayMetrics,
+  type JobMetrics,
+  type ReplayMetrics,
+} from './metrics.ts'
 
 /** The clients one process shares, built once from config and passed down. */
 export interface Platform {
@@ -18,6 +24,7 @@ export interface Platform {
   readonly clickhouse: ClickHouseClient
   readonly metrics: Registry
   readonly jobMetrics: JobMetrics
+  readonly replayMetrics: ReplayMetrics
   close(): Promise<void>
 }
 
@@ -38,6 +45,7 @@ export function createPlatform(
     clickhouse,
     metrics,
     jobMetrics: createJobMetrics(metrics),
+    replayMetrics: createReplayMetrics(metrics),
     async close() {
       redis.disconnect()
       await clickhouse.close()

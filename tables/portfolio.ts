@@ -86,13 +86,13 @@ export function portfolioQuery(scope: PortfolioScope = {}): string {
 
 /**
  * One row per order with items: `order_id` and its `tier_rank`, the best (lowest) quadrant rank
- * among its products over all their sales; orders whose products are all unknown get 4.
+ * among its products over all their sales; orders whose products are all unknown get 4. A
+ * product without a quadrant joins as rank 0 or NULL (as `join_use_nulls` says), never a real
+ * rank, so both read as 4.
  */
-export function orderTierQuery(
-  scope: { salesItems?: string; orderDetail?: string } = {},
-): string {
+export function orderTierQuery(scope: { salesItems?: string; orderDetail?: string } = {}): string {
   return `
-    SELECT d.order_id AS order_id, min(ifNull(p.quadrant_rank, 4)) AS tier_rank
+    SELECT d.order_id AS order_id, min(if(ifNull(p.quadrant_rank, 0) = 0, 4, p.quadrant_rank)) AS tier_rank
     FROM ${scope.orderDetail ?? factOrderDetail.name} AS d
     LEFT JOIN (${portfolioQuery(scope.salesItems ? { salesItems: scope.salesItems } : {})}) AS p
       ON p.product_id = d.product_id

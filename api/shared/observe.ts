@@ -7,35 +7,9 @@ import {
   type SelectionNode,
 } from 'graphql'
 import type { Plugin } from 'graphql-yoga'
-import { Counter, Histogram, type Registry } from 'prom-client'
+import type { ApiMetrics } from '../../core/metrics.ts'
 import type { ApiContext } from '../builder.ts'
 import { ApiErrorCodes } from '../errors.ts'
-
-export function createApiMetrics(registry: Registry) {
-  return {
-    requests: new Counter({
-      name: 'kappa_api_requests_total',
-      help: 'GraphQL operations executed, by top-level field',
-      labelNames: ['operation'] as const,
-      registers: [registry],
-    }),
-    errors: new Counter({
-      name: 'kappa_api_errors_total',
-      help: 'GraphQL errors returned, by top-level field and error code',
-      labelNames: ['operation', 'code'] as const,
-      registers: [registry],
-    }),
-    seconds: new Histogram({
-      name: 'kappa_api_request_seconds',
-      help: 'Time to execute a GraphQL operation, by top-level field',
-      labelNames: ['operation'] as const,
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers: [registry],
-    }),
-  }
-}
-
-export type ApiMetrics = ReturnType<typeof createApiMetrics>
 
 const known = new Set<string>(ApiErrorCodes)
 

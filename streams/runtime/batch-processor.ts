@@ -18,6 +18,8 @@ export interface RawRecord {
   readonly offset: string
   readonly key: Buffer | null
   readonly value: Buffer | null
+  /** When the record reached the log (epoch ms as text, as Kafka gives it). */
+  readonly timestamp?: string
   readonly headers?: Readonly<Record<string, Buffer | string | Array<Buffer | string> | undefined>>
 }
 
@@ -45,9 +47,9 @@ export type BatchOutcome =
       /** Records applied (newer than the checkpoint and decodable). */
       readonly applied: number
       readonly deadLettered: number
-      /** Latest event and ingest time among the applied records, epoch ms (0 when none). */
+      /** Latest event time among the applied records, and when the newest reached the log. */
       readonly latestEventTime: number
-      readonly latestIngestTime: number
+      readonly latestPublishedAt: number
       /** The partition's event-time watermark after the batch. */
       readonly watermark: number | undefined
     }
@@ -245,14 +247,13 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     const lastOffset = records[records.length - 1]!.offset
     const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
     const offsets = [{ topic, partition, offset: lastOffset }]
-    const latest = (field: 'event_time' | 'ingest_time') =>
-      events.reduce(
-        (max, e) => Math.max(max, (e.value as unknown as Record<string, number>)[field] ?? 0),
-        0,
-      )
-    const latestEventTime = latest('event_time')
-    const latestIngestTime = latest('ingest_time')
-    const progress = this.progressOf(partition, scope, latestEventTime, latestIngestTime)
+    const latestEventTime = events.reduce(
+      (max, e) => Math.max(max, (e.value as { event_time?: number }).event_time ?? 0),
+      0,
+    )
+    // The log's own clock, not the records' ingest_time: a replayed history carries old ones.
+    const latestPublishedAt = records.reduce((max, r) => Math.max(max, Number(r.timestamp ?? 0)), 0)
+    const progress = this.progressOf(partition, scope, latestEventTime, latestPublishedAt)
     const endCommit = metrics.stateCommitSeconds.startTimer({ job: job.name })
     const committed = await store.commit(
       result.changes,
@@ -280,7 +281,7 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       applied: events.length - result.rejected.length,
       deadLettered: deadLetters.length,
       latestEventTime: progress.latestEventTime,
-      latestIngestTime: progress.latestIngestTime,
+      latestPublishedAt: progress.latestPublishedAt,
       watermark: scope.watermark,
     }
   }
@@ -327,14 +328,14 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     partition: number,
     scope: PartitionScope<P>,
     eventTime: number,
-    ingestTime: number,
+    publishedAt: number,
   ): PartitionProgress {
     const before = this.progress.get(partition)
     const progress = {
       partition,
       watermark: scope.watermark ?? null,
       latestEventTime: Math.max(eventTime, before?.latestEventTime ?? 0),
-      latestIngestTime: Math.max(ingestTime, before?.latestIngestTime ?? 0),
+      latestPublishedAt: Math.max(publishedAt, before?.latestPublishedAt ?? 0),
     }
     this.progress.set(partition, progress)
     return progress

@@ -90,8 +90,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private store: RedisStateStore<S> | undefined
   /** Partitions the consumer was last assigned. */
   private assignedPartitions: number[] = []
-  /** Per assigned partition: its watermark and the newest ingest time applied. */
-  private readonly progress = new Map<number, { watermark?: number; ingestTime: number }>()
+  /** Per assigned partition: its watermark and when the newest record applied reached the log. */
+  private readonly progress = new Map<number, { watermark?: number; publishedAt: number }>()
   /** Whether the consumer has joined its group (and has partitions to answer for). */
   private joined = false
   private stopping = false
@@ -157,6 +157,14 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     const store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
     this.store = store
     await store.openEpoch()
+    // Every gauge and counter has a series from the start, so rules and rates see zeros.
+    for (const counter of [
+      this.options.metrics.groupJoins,
+      this.options.metrics.rebalances,
+      this.options.metrics.consumerReplacements,
+    ]) {
+      counter.inc({ job: job.name }, 0)
+    }
     this.options.metrics.paused.set({ job: job.name }, 0)
     this.options.metrics.up.set({ job: job.name }, 0)
     this.admin = kafka.admin()
@@ -348,7 +356,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     const known = this.progress.get(partition)
     this.progress.set(partition, {
       ...(outcome.watermark === undefined ? {} : { watermark: outcome.watermark }),
-      ingestTime: Math.max(known?.ingestTime ?? 0, outcome.latestIngestTime),
+      publishedAt: Math.max(known?.publishedAt ?? 0, outcome.latestPublishedAt),
     })
     this.checkErrorRate(outcome.applied, outcome.deadLettered)
   }
@@ -421,7 +429,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     if (watermarks.length > 0 && watermarks.every((w) => w !== undefined)) {
       metrics.watermark.set({ job: job.name }, Math.min(...(watermarks as number[])) / 1000)
     }
-    const newest = Math.max(0, ...[...this.progress.values()].map((p) => p.ingestTime))
+    const newest = Math.max(0, ...[...this.progress.values()].map((p) => p.publishedAt))
     if (newest > 0) metrics.freshness.set({ job: job.name }, (this.now() - newest) / 1000)
     if (!this.admin || !this.store || this.assignedPartitions.length === 0) return
     const admin = this.admin

@@ -15,9 +15,9 @@ export interface PartitionProgress {
   readonly partition: number
   /** The partition's event-time watermark, when every input has been seen. */
   readonly watermark: number | null
-  /** Latest event time and ingest time among the records applied (epoch ms). */
+  /** Latest event time among the records applied, and when the newest reached Kafka (ms). */
   readonly latestEventTime: number
-  readonly latestIngestTime: number
+  readonly latestPublishedAt: number
 }
 
 export interface CheckpointedOffset {
