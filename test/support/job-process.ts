@@ -62,7 +62,7 @@ export class JobProcess {
     platform: Platform,
     run: JobRun,
     entries: readonly JobEntry[],
-    options: { env?: Record<string, string>; label?: string } = {},
+    options: { env?: Record<string, string>; label?: string; args?: readonly string[] } = {},
   ): Promise<JobProcess> {
     const { config } = platform
     const port = await freePort()
@@ -70,7 +70,8 @@ export class JobProcess {
     const logFile = join(logDir, 'run.log')
     const out = openSync(logFile, 'a')
     const jobs = entries.map(({ job }) => job.name)
-    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'kappa.js'), 'run', ...jobs], {
+    const argv = [join(repoRoot, 'bin', 'kappa.js'), 'run', ...jobs, ...(options.args ?? [])]
+    const child = spawn(process.execPath, argv, {
       env: {
         ...process.env,
         KAFKA_BROKERS: config.kafkaBrokers.join(','),
