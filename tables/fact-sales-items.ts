@@ -7,7 +7,8 @@ import { col, defineTable } from './table.ts'
  * get their own names inside, as a ClickHouse alias equal to a column name would shadow that
  * column. The quantity is cast from sum()'s UInt64 so JSON readers get a number.
  */
-const monthlySales = (keys: string) => (source: string) => `
+const monthlySales = (keys: string) => (source: string) =>
+  `
   SELECT ${keys},
     units AS quantity,
     cents / 100 AS revenue,

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { jobCatalogue } from '../../streams/jobs.ts'
+import { loadViewChecks, viewHarness } from '../support/api-views.ts'
 import { publishGenerated } from '../support/generated.ts'
 import { describeDiff, diffRows, isEqual, type Row } from '../support/parity/compare.ts'
 import { deadLetterCounts, jobLag } from '../support/parity/progress.ts'
@@ -21,7 +22,6 @@ import {
   referenceQuery,
   tableQuery,
 } from '../support/parity/tables.ts'
-import { loadViewChecks, viewHarness } from '../support/api-views.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../support/platform.ts'
 
 /** The issue asks for at least 0.1 (≈ 10k orders, ≈ 100k records). */

@@ -119,7 +119,11 @@ test('late orders flow producer → Kafka → job → ClickHouse → GraphQL wit
 
   assert.equal(delivered.errors, undefined)
   assert.deepEqual(
-    delivered.data?.deliveryDelays.edges.map((e) => [e.node.orderId, e.node.daysLate, e.node.status]),
+    delivered.data?.deliveryDelays.edges.map((e) => [
+      e.node.orderId,
+      e.node.daysLate,
+      e.node.status,
+    ]),
     [
       ['late-9', 9, 'DELIVERED_LATE'],
       ['late-4', 4, 'DELIVERED_LATE'],
