@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Kafka } from 'kafkajs'
 import type { ClickHouseClient } from '../core/clickhouse.ts'
 import type { Logger } from '../core/logger.ts'
+import type { ReplayService } from '../replay/service.ts'
 import type { AsOf } from './shared/as-of.ts'
 
 /** What the process running the API knows of jobs running beside it (embedded mode). */
@@ -31,6 +32,8 @@ export interface ApiServices {
   readonly queryTimeoutMs: number
   /** Bearer token mutations require; none set means mutations are refused. */
   readonly adminToken?: string
+  /** Builds, swaps, rolls back and drops generations; absent where nothing manages them. */
+  readonly replay?: ReplayService
   /** Jobs running in this process, when there are any. */
   readonly localJobs?: () => readonly LocalJobStatus[]
   /** Wall clock, for freshness. */

@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from 'graphql'
 import { builder } from './builder.ts'
 import './delivery/delays.ts'
+import './generations/fields.ts'
 import './portfolio/matrix.ts'
 import './portfolio/summary.ts'
 import './portfolio/review-distribution.ts'
@@ -8,6 +9,9 @@ import './portfolio/reviews-by-delay.ts'
 import './sales/rankings.ts'
 import './sales/monthly.ts'
 import './sales/lead-time.ts'
+import './orders/order.ts'
+import './topk/topk.ts'
+import './pipeline/pipeline.ts'
 
 /** Every domain module above registers itself on the builder before this runs. */
 export const schema = builder.toSchema()

@@ -1,11 +1,12 @@
 import type { Platform } from '../core/platform.ts'
+import type { ReplayService } from '../replay/service.ts'
 import type { LocalJobStatus } from './builder.ts'
 import type { ApiOptions } from './yoga.ts'
 
 /** The API's services as a platform process provides them. */
 export function apiServicesOf(
   platform: Platform,
-  localJobs?: () => readonly LocalJobStatus[],
+  local: { replay?: ReplayService; localJobs?: () => readonly LocalJobStatus[] } = {},
 ): ApiOptions {
   const { config } = platform
   return {
@@ -18,6 +19,7 @@ export function apiServicesOf(
     queryTimeoutMs: config.apiQueryTimeoutMs,
     metrics: platform.metrics,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
-    ...(localJobs ? { localJobs } : {}),
+    ...(local.replay ? { replay: local.replay } : {}),
+    ...(local.localJobs ? { localJobs: local.localJobs } : {}),
   }
 }

@@ -10,9 +10,9 @@ import { withRetries } from '../core/kafka-errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { type BronzeTopicId, bronzeTopics, topicName } from '../schemas/topics.ts'
+import { startJobs } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { deadLetterTopic } from '../streams/runtime/dead-letter.ts'
-import { startJobs } from '../streams/start-jobs.ts'
 
 const SEED = 20240601
 const BATCH = 500

@@ -11,6 +11,7 @@ import { loadConfig } from '../core/config.ts'
 import { createLogger, silentLogger } from '../core/logger.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { getTestStack } from '../test/support/stack.ts'
+import { benchApi } from './api.ts'
 import { benchGenerate, benchSimulate } from './data.ts'
 import { benchJobs } from './jobs.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
@@ -23,6 +24,7 @@ const benches: Record<string, Bench> = {
   generate: (print) => benchGenerate(print),
   simulate: async (print, services) => benchSimulate(print, await services()),
   jobs: async (print, services) => benchJobs(print, await services()),
+  api: async (print, services) => benchApi(print, await services()),
 }
 
 const wanted = process.argv.slice(2)

@@ -7,13 +7,15 @@ import { startHttpServer } from '../core/http.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
+import { ReplayService } from '../replay/service.ts'
 import { registerTableMetrics } from '../sinks/table-metrics.ts'
+import { startJobs } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { crashInjector } from '../streams/runtime/faults.ts'
-import { startJobs } from '../streams/start-jobs.ts'
 import { type CliContext, createCliContext } from './context.ts'
 import { registerDataCommands, simulateDirectory } from './data-commands.ts'
 import { onShutdown } from './lifecycle.ts'
+import { registerReplayCommands } from './replay-commands.ts'
 import { bootstrap, installArtifacts } from './services.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -83,18 +85,24 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
           // restarts it, rather than serving on with one job dead.
           onFatal: () => process.kill(process.pid, 'SIGTERM'),
         })
-  const runners = jobs?.runners ?? []
+  // The host moves jobs between generations (swaps, rollbacks): ask it for the current runners.
+  const runners = () => jobs?.runners ?? []
+  // Where jobs run it builds generations too; elsewhere it swaps, rolls back and drops them.
+  const replay = new ReplayService({
+    platform,
+    ...(jobs ? { host: jobs } : {}),
+    ...(faults ? { faults } : {}),
+  })
+  if (jobs) await replay.start()
   registerTableMetrics(platform.metrics, platform.clickhouse, platform.logger)
   // Loaded only when served: graphql-yoga alone takes a second to import.
   const yoga = withApi
     ? (await import('../api/yoga.ts')).createApi(
-        apiServicesOf(platform, () =>
-          runners.map((r) => ({
-            name: r.name,
-            ...r.status,
-            paused: r.pausedReason,
-          })),
-        ),
+        apiServicesOf(platform, {
+          replay,
+          localJobs: () =>
+            runners().map((r) => ({ name: r.name, ...r.status, paused: r.pausedReason })),
+        }),
       )
     : undefined
   const server = await startHttpServer({
@@ -108,17 +116,19 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
       redis: async () => ({ ok: (await platform.redis.ping()) === 'PONG' }),
       jobs: async () => {
         return {
-          ok: runners.every((r) => r.status.healthy),
-          detail: Object.fromEntries(runners.map((r) => [r.name, r.status])),
+          ok: runners().every((r) => r.status.healthy),
+          detail: Object.fromEntries(runners().map((r) => [r.name, r.status])),
         }
       },
     },
   })
   onShutdown(platform.logger, async () => {
+    const unhealthy = runners().some((r) => !r.status.healthy)
+    await replay.stop()
     await jobs?.stop()
     server.close()
     await platform.close()
-    if (runners.some((r) => !r.status.healthy)) process.exitCode = 1
+    if (unhealthy) process.exitCode = 1
   })
 }
 
@@ -171,11 +181,24 @@ program
     })
     const url = `http://127.0.0.1:${ctx.config.httpPort}`
     ctx.logger.info(
-      { graphql: `${url}/graphql`, metrics: `${url}/metrics`, health: `${url}/health` },
+      {
+        console: `${url}/`,
+        graphql: `${url}/graphql`,
+        metrics: `${url}/metrics`,
+        health: `${url}/health`,
+      },
       'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId delayDays } } } }',
     )
+    console.log(`\nkappa demo is up: the console is at ${url}/ (GraphQL at ${url}/graphql)\n`)
   })
 
 registerDataCommands(program, { createContext: () => createCliContext(root) })
+registerReplayCommands(program, { createContext: () => createCliContext(root) })
 
-await program.parseAsync(process.argv)
+// A command that fails says why in one line; the stack is for LOG_LEVEL=debug.
+await program.parseAsync(process.argv).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error)
+  console.error(`kappa: ${message}`)
+  if (process.env.LOG_LEVEL === 'debug') console.error(error)
+  process.exit(1)
+})

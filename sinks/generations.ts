@@ -19,6 +19,25 @@ export const physicalName = (table: string, generation: number): string =>
 export type GenerationKind = 'full' | 'as_of'
 export type GenerationStatus = 'live' | 'building' | 'retired' | 'as_of' | 'dropped'
 
+/**
+ * Where a rebuild stands, recorded so a restarted process resumes it: `building` until its
+ * inputs reach the targets, then `caught_up`; a full build then goes live (`swapped`) or waits
+ * (`awaiting_swap`: asked to, or refused for differing from the live one); as-of builds end
+ * `done`.
+ */
+export type BuildState = 'building' | 'caught_up' | 'awaiting_swap' | 'swapped' | 'done'
+
+export interface BuildPlan {
+  readonly swap: 'auto' | 'manual'
+  /** Refuse to go live when the diff against the live generation shows any difference. */
+  readonly requireIdentical: boolean
+  readonly state: BuildState
+  /** Why it waits, when it waits on its own (a refused swap). */
+  readonly note: string | null
+  /** The diff report against the generation that was live when it caught up. */
+  readonly diff: unknown
+}
+
 export interface JobGeneration {
   readonly job: string
   readonly generation: number
@@ -32,10 +51,15 @@ export interface JobGeneration {
   /** When the build caught up with its targets; null while building. */
   readonly builtAt: number | null
   readonly dropped: boolean
+  readonly build: BuildPlan
   readonly status: GenerationStatus
 }
 
+/** Clients whose generation tables are known to exist: readers need not create them again. */
+const ready = new WeakSet<ClickHouseClient>()
+
 export async function ensureGenerationTables(client: ClickHouseClient): Promise<void> {
+  if (ready.has(client)) return
   await client.command({
     query: `
       CREATE TABLE IF NOT EXISTS ${JOB_GENERATIONS} (
@@ -48,6 +72,7 @@ export async function ensureGenerationTables(client: ClickHouseClient): Promise<
         created_at DateTime64(3, 'UTC'),
         built_at Nullable(DateTime64(3, 'UTC')),
         dropped Bool,
+        build String,
         changed_at DateTime64(6, 'UTC')
       )
       ENGINE = ReplacingMergeTree(changed_at)
@@ -63,6 +88,7 @@ export async function ensureGenerationTables(client: ClickHouseClient): Promise<
       ENGINE = ReplacingMergeTree(changed_at)
       ORDER BY job`,
   })
+  ready.add(client)
 }
 
 /** Microseconds, strictly increasing within the process: later writes replace earlier ones. */
@@ -77,6 +103,7 @@ const liveOf = (job: string) =>
 
 /** The live generation of every job that has one. */
 export async function liveGenerations(client: ClickHouseClient): Promise<Map<string, number>> {
+  await ensureGenerationTables(client)
   const rows = await select<{ job: string; generation: number }>(
     client,
     `SELECT job, argMax(generation, changed_at) AS generation FROM ${LIVE_GENERATION} GROUP BY job`,
@@ -94,6 +121,7 @@ interface GenerationRow {
   created_at: number
   built_at: number | null
   dropped: boolean
+  build: string
 }
 
 /** A job's generations (every job's when `job` is omitted), oldest first. */
@@ -106,7 +134,7 @@ export async function listJobGenerations(
     client,
     `SELECT job, generation, job_version, kind, toUnixTimestamp64Milli(until) AS until, targets,
        toUnixTimestamp64Milli(created_at) AS created_at,
-       toUnixTimestamp64Milli(built_at) AS built_at, dropped
+       toUnixTimestamp64Milli(built_at) AS built_at, dropped, build
      FROM ${JOB_GENERATIONS} FINAL
      ${job === undefined ? '' : `WHERE job = ${quote(job)}`}
      ORDER BY job, generation`,
@@ -121,6 +149,7 @@ export async function listJobGenerations(
     createdAt: r.created_at,
     builtAt: r.built_at,
     dropped: r.dropped,
+    build: JSON.parse(r.build) as BuildPlan,
     status: r.dropped
       ? 'dropped'
       : live.get(r.job) === r.generation
@@ -147,6 +176,7 @@ async function record(client: ClickHouseClient, g: Omit<JobGeneration, 'status'>
         created_at: g.createdAt,
         built_at: g.builtAt,
         dropped: g.dropped,
+        build: JSON.stringify(g.build),
         changed_at: changedAt(),
       },
     ],
@@ -206,7 +236,13 @@ export async function ensureJobLive(
   const first =
     known.find((g) => g.kind === 'full' && !g.dropped) ??
     (await createJobGeneration(client, job, tables, { jobVersion, kind: 'full', targets: {} }))
-  if (first.builtAt === null) await markBuilt(client, first)
+  if (first.builtAt === null) {
+    await record(client, {
+      ...first,
+      builtAt: Date.now(),
+      build: { ...first.build, state: 'swapped' },
+    })
+  }
   await setLive(client, job, first.generation)
   await refreshViews(client, job, tables)
   return first.generation
@@ -226,6 +262,7 @@ export async function createJobGeneration(
     kind: GenerationKind
     until?: number | null
     targets: Readonly<Record<string, string>>
+    build?: Pick<BuildPlan, 'swap' | 'requireIdentical'>
   },
 ): Promise<JobGeneration> {
   await ensureGenerationTables(client)
@@ -244,6 +281,13 @@ export async function createJobGeneration(
     createdAt: Date.now(),
     builtAt: null,
     dropped: false,
+    build: {
+      swap: options.build?.swap ?? 'manual',
+      requireIdentical: options.build?.requireIdentical ?? false,
+      state: 'building' as const,
+      note: null,
+      diff: null,
+    },
   }
   await record(client, created)
   await refreshViews(client, job, tables)
@@ -254,7 +298,20 @@ export async function markBuilt(
   client: ClickHouseClient,
   generation: Omit<JobGeneration, 'status'>,
 ): Promise<void> {
-  await record(client, { ...generation, builtAt: Date.now() })
+  await record(client, {
+    ...generation,
+    builtAt: Date.now(),
+    build: { ...generation.build, state: 'caught_up' },
+  })
+}
+
+/** Records where a build stands (see `BuildState`). */
+export async function updateBuild(
+  client: ClickHouseClient,
+  generation: Omit<JobGeneration, 'status'>,
+  build: Partial<BuildPlan>,
+): Promise<void> {
+  await record(client, { ...generation, build: { ...generation.build, ...build } })
 }
 
 /** Switches readers of all of a job's tables to `generation`: one insert, atomic. */

@@ -19,6 +19,8 @@ export interface RowSink {
   start?(): Promise<void>
   /** Called once when the job stops, after its last write: finish background work. */
   close?(): Promise<void>
+  /** Work accepted but not yet written (background re-ranking), for "caught up" checks. */
+  pending?(): number
 }
 
 /**

@@ -4,7 +4,7 @@ import type { JobMetrics } from '../../core/metrics.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
 import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
-import { type AppliedBatch, applyBatch } from './apply.ts'
+import { type AppliedBatch, applyBatch, eventTimeOf } from './apply.ts'
 import { Slicer } from './cooperative.ts'
 import type { DeadLetter } from './dead-letter.ts'
 import type { FaultInjector } from './faults.ts'
@@ -74,6 +74,11 @@ export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   readonly readsFromLogStart: (partition: TopicPartition) => Promise<boolean>
   readonly logger: Logger
   readonly metrics: JobMetrics
+  /**
+   * As-of builds only: events whose event time is after this (epoch ms) are not applied, as if
+   * they had not happened yet; their offsets still count as consumed.
+   */
+  readonly until?: number
   /** A section longer than this is logged: it held the partition (and, in Kafka, heartbeats). */
   readonly longSectionMs: number
   readonly faults?: FaultInjector
@@ -209,7 +214,11 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       this.fromStart.add(slot)
     }
     const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
-    const { events, deadLetters } = await this.decode(topic, topicId, partition, records, applied)
+    const decoded = await this.decode(topic, topicId, partition, records, applied)
+    const { until } = this.options
+    const events =
+      until === undefined ? decoded.events : decoded.events.filter((e) => eventTimeOf(e) <= until)
+    const { deadLetters } = decoded
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
     const scope = await this.scopeOf(partition)
     const slicer = new Slicer()

@@ -7,7 +7,16 @@ export const crashPoints = [
   'after-state',
   'after-commit',
 ] as const
-export type CrashPoint = (typeof crashPoints)[number]
+
+/** Points between the steps of a swap (replay/service.ts). */
+export const swapCrashPoints = [
+  'swap-after-build-stopped',
+  'swap-after-live-set',
+  'swap-after-followed',
+] as const
+
+export type CrashPoint = (typeof crashPoints)[number] | (typeof swapCrashPoints)[number]
+const allPoints: readonly string[] = [...crashPoints, ...swapCrashPoints]
 
 export interface FaultInjector {
   reached(point: CrashPoint): void
@@ -20,10 +29,10 @@ export interface FaultInjector {
 export function crashInjector(spec: string, kill: () => void): FaultInjector {
   const [point, count] = spec.split(':')
   const n = Number(count)
-  if (!crashPoints.includes(point as CrashPoint) || !Number.isInteger(n) || n < 1) {
+  if (!allPoints.includes(point ?? '') || !Number.isInteger(n) || n < 1) {
     throw new PlatformError(
       'CONFIG_INVALID',
-      `FAULT_CRASH_AT must be <point>:<n> with point one of ${crashPoints.join(', ')}`,
+      `FAULT_CRASH_AT must be <point>:<n> with point one of ${allPoints.join(', ')}`,
     )
   }
   let seen = 0

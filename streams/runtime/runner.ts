@@ -49,6 +49,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
   readonly replacementWindowMs?: number
   /** Called once the job gives up on its consumer; the CLI exits so a supervisor restarts it. */
   readonly onFatal?: (error: PlatformError) => void
+  /** As-of builds: events after this event time (epoch ms) are not applied. */
+  readonly until?: number
   /** Crash tests only: called between effects. */
   readonly faults?: FaultInjector
   /** Wall clock for flush scheduling only; never reaches a job step. */
@@ -137,6 +139,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     state: string
     healthy: boolean
     pendingFlushes: number
+    pendingSinkWork: number
     groupJoins: number
     consumerReplacements: number
   } {
@@ -146,6 +149,10 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       state,
       healthy: problem === undefined,
       pendingFlushes: this.processor?.pendingFlushes ?? 0,
+      pendingSinkWork: Object.values(this.options.sinks).reduce(
+        (sum, sink) => sum + (sink.pending?.() ?? 0),
+        0,
+      ),
       groupJoins: this.groupJoins,
       consumerReplacements: this.replacementTimes.length,
     }
@@ -192,6 +199,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       metrics: this.options.metrics,
       longSectionMs: this.sessionTimeoutMs / 2,
       ...(this.options.faults ? { faults: this.options.faults } : {}),
+      ...(this.options.until === undefined ? {} : { until: this.options.until }),
       now: this.now,
     })
     await this.startConsumer()

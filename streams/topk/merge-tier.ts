@@ -47,27 +47,31 @@ const bucketOf = (row: Readonly<Record<string, unknown>>) =>
  * the table converges.
  */
 export class TopKMergeTier implements RowSink {
-  private readonly pending = new Map<string, BucketRef>()
+  private readonly backlog = new Map<string, BucketRef>()
   private draining: Promise<void> | undefined
   private retry: NodeJS.Timeout | undefined
 
   constructor(private readonly options: MergeTierOptions) {}
 
   async start(): Promise<void> {
-    for (const bucket of await this.staleBuckets()) this.pending.set(bucketOf(bucket), bucket)
+    for (const bucket of await this.staleBuckets()) this.backlog.set(bucketOf(bucket), bucket)
     this.drain()
   }
 
   async write(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void> {
     await this.options.partials.write(rows)
     for (const row of rows) {
-      this.pending.set(bucketOf(row), {
+      this.backlog.set(bucketOf(row), {
         dimension: String(row.dimension),
         bucket_kind: String(row.bucket_kind),
         bucket_start: Number(row.bucket_start),
       })
     }
     this.drain()
+  }
+
+  pending(): number {
+    return this.backlog.size + (this.draining ? 1 : 0)
   }
 
   /** Re-ranks everything pending; a failure surfaces here rather than in the background. */
@@ -81,7 +85,7 @@ export class TopKMergeTier implements RowSink {
     if (this.draining) return
     this.draining = this.rankPending()
       .catch((error: unknown) => {
-        this.options.logger.warn({ err: error, backlog: this.pending.size }, 're-ranking failed')
+        this.options.logger.warn({ err: error, backlog: this.backlog.size }, 're-ranking failed')
         this.retry = setTimeout(() => this.drain(), RETRY_MS)
         this.retry.unref()
       })
@@ -91,15 +95,15 @@ export class TopKMergeTier implements RowSink {
   }
 
   private async rankPending(): Promise<void> {
-    while (this.pending.size > 0) {
-      const chunk = [...this.pending.entries()].slice(0, BUCKETS_PER_QUERY)
+    while (this.backlog.size > 0) {
+      const chunk = [...this.backlog.entries()].slice(0, BUCKETS_PER_QUERY)
       // Taken off before reading, so a write meanwhile re-queues its bucket.
-      for (const [key] of chunk) this.pending.delete(key)
+      for (const [key] of chunk) this.backlog.delete(key)
       try {
         const partials = await this.readPartials(chunk.map(([, bucket]) => bucket))
         await this.options.rankings.write(rankBuckets(partials))
       } catch (error) {
-        for (const [key, bucket] of chunk) if (!this.pending.has(key)) this.pending.set(key, bucket)
+        for (const [key, bucket] of chunk) if (!this.backlog.has(key)) this.backlog.set(key, bucket)
         throw error
       }
       // Sketch merging is synchronous work: let the consumer's loop in between chunks.

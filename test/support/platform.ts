@@ -8,8 +8,8 @@ import { bootstrap } from '../../cli/services.ts'
 import { loadConfig } from '../../core/config.ts'
 import { createLogger, silentLogger } from '../../core/logger.ts'
 import { createPlatform, type Platform } from '../../core/platform.ts'
+import { type JobHost, type JobHostOptions, startJobs } from '../../streams/job-host.ts'
 import type { JobEntry } from '../../streams/jobs.ts'
-import { type RunningJobs, type StartJobsOptions, startJobs } from '../../streams/start-jobs.ts'
 import { getTestStack } from './stack.ts'
 
 /** A short unique name, safe for topics, groups, Redis keys and ClickHouse identifiers. */
@@ -92,17 +92,26 @@ export async function createTestPlatform(
 /** What must run before a test platform's clients close (node runs `after` hooks in order). */
 const beforeClose = new WeakMap<Platform, Array<() => Promise<void>>>()
 
+/** Starts a job host on a test platform; it is stopped before the platform closes. */
+export async function startTestHost(
+  platform: Platform,
+  entries: readonly JobEntry[],
+  options: JobHostOptions = {},
+): Promise<JobHost> {
+  const host = await startJobs(platform, entries, options)
+  const stops = beforeClose.get(platform) ?? []
+  stops.push(() => host.stop())
+  beforeClose.set(platform, stops)
+  return host
+}
+
 /** Starts jobs on a test platform; they are stopped before the platform closes. */
 export async function startTestJobs(
   platform: Platform,
   entries: readonly JobEntry[],
-  options: StartJobsOptions = {},
-): Promise<RunningJobs['runners']> {
-  const jobs = await startJobs(platform, entries, options)
-  const stops = beforeClose.get(platform) ?? []
-  stops.push(() => jobs.stop())
-  beforeClose.set(platform, stops)
-  return jobs.runners
+  options: JobHostOptions = {},
+): Promise<JobHost['runners']> {
+  return (await startTestHost(platform, entries, options)).runners
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
