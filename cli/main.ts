@@ -101,7 +101,12 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
         apiServicesOf(platform, {
           replay,
           localJobs: () =>
-            runners().map((r) => ({ name: r.name, ...r.status, paused: r.pausedReason })),
+            (jobs?.deployments ?? []).map(({ runner, deployment }) => ({
+              name: runner.name,
+              generation: deployment.generation,
+              ...runner.status,
+              paused: runner.pausedReason,
+            })),
         }),
       )
     : undefined
@@ -110,7 +115,14 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
     host: platform.config.httpHost,
     metrics: platform.metrics,
     logger: platform.logger,
-    ...(yoga ? { app: yoga } : {}),
+    // The web console (`/`, `/assets/…`) beside GraphQL; every other path stays yoga's.
+    ...(yoga
+      ? {
+          app: (await import('../console/server.ts')).consoleHandler(yoga, {
+            logger: platform.logger,
+          }),
+        }
+      : {}),
     health: {
       clickhouse: async () => ({ ok: await platform.clickhouse.ping().then((r) => r.success) }),
       redis: async () => ({ ok: (await platform.redis.ping()) === 'PONG' }),
