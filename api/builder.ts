@@ -9,6 +9,10 @@ import type { AsOf } from './shared/as-of.ts'
 /** What the process running the API knows of jobs running beside it (embedded mode). */
 export interface LocalJobStatus {
   readonly name: string
+  /** Generation of the deployment this status is of. */
+  readonly generation: number
+  /** Records applied per second over the last minute, as the runner measures it. */
+  readonly recordsPerSecond: number
   readonly state: string
   readonly healthy: boolean
   readonly pendingFlushes: number

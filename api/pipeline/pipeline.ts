@@ -403,11 +403,11 @@ async function jobAnswer(
 ): Promise<JobAnswer> {
   const name = entry.job.name
   const generation = scope?.generation ?? null
-  // Local statuses are of the deployments this process runs: the live ones.
+  // Local statuses are of the deployments this process runs, each at its generation.
   const local =
-    generation !== null && generation === live
-      ? ctx.localJobs?.().find((status) => status.name === name)
-      : undefined
+    generation === null
+      ? undefined
+      : ctx.localJobs?.().find((status) => status.name === name && status.generation === generation)
   const deployment: Deployment | undefined =
     generation === null
       ? undefined
@@ -434,7 +434,7 @@ async function jobAnswer(
         .filter(([slot]) => inputs.has(slot.slice(0, slot.lastIndexOf(':'))))
         .reduce((sum, [, offset]) => sum + Number(offset + 1n), 0)
     : null
-  const rate = (local as { recordsPerSecond?: unknown } | undefined)?.recordsPerSecond
+  const rate = local?.recordsPerSecond
   return {
     name,
     generation,

@@ -59,6 +59,8 @@ export interface JobRunnerOptions<S, T extends BronzeTopicId, P> {
 
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000
 const GAUGE_REFRESH_MS = 5_000
+/** Records per second are counted over the last minute. */
+const RATE_WINDOW_MS = 60_000
 /** More group joins than this within a minute are logged as a rebalance storm. */
 const STORM_JOINS_PER_MINUTE = 5
 
@@ -103,6 +105,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private readonly replacementTimes: number[] = []
   private readonly joinTimes: number[] = []
   private groupJoins = 0
+  /** When batches committed and how many records each held, over the rate window. */
+  private readonly applied: Array<readonly [at: number, records: number]> = []
   /**
    * Set when the coordinator has dropped this member: batches kafkajs already fetched are
    * not processed until the consumer has rejoined (a new join clears it).
@@ -142,6 +146,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     pendingSinkWork: number
     groupJoins: number
     consumerReplacements: number
+    recordsPerSecond: number
   } {
     const problem = this.failed ?? this.breaker.tripped
     const state = problem ?? (this.replacing ? 'rejoining' : this.joined ? 'running' : 'joining')
@@ -155,6 +160,7 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       ),
       groupJoins: this.groupJoins,
       consumerReplacements: this.replacementTimes.length,
+      recordsPerSecond: this.recordsPerSecond(),
     }
   }
 
@@ -367,6 +373,15 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       publishedAt: Math.max(known?.publishedAt ?? 0, outcome.latestPublishedAt),
     })
     this.checkErrorRate(outcome.applied, outcome.deadLettered)
+    this.applied.push([this.now(), outcome.applied + outcome.deadLettered])
+  }
+
+  /** Records applied or dead-lettered per second over the last minute. */
+  private recordsPerSecond(): number {
+    const now = this.now()
+    while (this.applied.length > 0 && now - this.applied[0]![0] > RATE_WINDOW_MS)
+      this.applied.shift()
+    return this.applied.reduce((sum, [, n]) => sum + n, 0) / (RATE_WINDOW_MS / 1000)
   }
 
   /**

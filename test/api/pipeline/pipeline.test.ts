@@ -210,14 +210,18 @@ function services(): {
   const local: LocalJobStatus[] = [
     {
       name: 'order-lifecycle',
+      generation: 1,
       state: 'running',
       healthy: true,
       pendingFlushes: 0,
       groupJoins: 1,
+      recordsPerSecond: 12.5,
       paused: undefined,
     },
     {
       name: 'reviews',
+      generation: 1,
+      recordsPerSecond: 0,
       state: 'dead letters: 60 of the last 100',
       healthy: false,
       pendingFlushes: 0,
@@ -226,6 +230,8 @@ function services(): {
     },
     {
       name: 'quality',
+      generation: 1,
+      recordsPerSecond: 0,
       state: 'consumer stopped: gave up',
       healthy: false,
       pendingFlushes: 2,
@@ -234,13 +240,14 @@ function services(): {
     },
     {
       name: 'top-k',
+      generation: 1,
       state: 'joining',
       healthy: true,
       pendingFlushes: 3,
       groupJoins: 0,
       paused: undefined,
       recordsPerSecond: 125.5,
-    } as LocalJobStatus,
+    },
   ]
   return {
     services: {
@@ -294,7 +301,7 @@ test('pipeline reads lag from Kafka end offsets and Redis checkpoints, state fro
     ],
     lag: 3,
     recordsApplied: 16,
-    recordsPerSecond: null,
+    recordsPerSecond: 12.5,
     deadLetters: 2,
     asOf: {
       job: 'order-lifecycle',
