@@ -294,8 +294,13 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
     }
     print(pad(['raw (all above)', n(rawMessages), '', n(rawRate), ''], widths))
     print(
-      `\nall jobs ${n(allRate)} events/s ÷ raw ${n(rawRate)} msgs/s = ${(allRate / rawRate).toFixed(3)}`,
+      `\nall jobs ${n(allRate)} job-input events/s ÷ raw ${n(rawRate)} msgs/s = ${(allRate / rawRate).toFixed(3)} (per job input)`,
     )
+    const bronzeRate = (bronze * 1000) / wallMs
+    print(
+      `all jobs ${n(bronzeRate)} bronze records/s (${n(bronze)} records in ${seconds(wallMs)} s) ÷ raw ${n(rawRate)} msgs/s = ${(bronzeRate / rawRate).toFixed(3)} (per bronze record)`,
+    )
+    printBreakdown(print, await phaseSums(platform))
   } finally {
     await admin.disconnect()
     await rm(dir, { recursive: true, force: true })
@@ -309,4 +314,66 @@ async function dropState(platform: Platform): Promise<void> {
   for await (const keys of stream as AsyncIterable<string[]>) {
     if (keys.length > 0) await platform.redis.unlink(...keys)
   }
+}
+
+/** Seconds spent in each batch phase, per job, from the runtime's own histogram. */
+async function phaseSums(platform: Platform): Promise<Map<string, Map<string, number>>> {
+  const metric = await platform.metrics.getSingleMetric('kappa_job_phase_seconds')?.get()
+  const sums = new Map<string, Map<string, number>>()
+  for (const value of metric?.values ?? []) {
+    if ((value as { metricName?: string }).metricName !== 'kappa_job_phase_seconds_sum') continue
+    const job = String(value.labels.job)
+    const byPhase = sums.get(job) ?? new Map<string, number>()
+    byPhase.set(String(value.labels.phase), value.value)
+    sums.set(job, byPhase)
+  }
+  return sums
+}
+
+const PHASES = [
+  'checkpoint_read',
+  'decode',
+  'state_read',
+  'step',
+  'dead_letters',
+  'sink',
+  'state_commit',
+  'offset_commit',
+  'broker_wait',
+] as const
+
+function printBreakdown(print: (line: string) => void, sums: Map<string, Map<string, number>>) {
+  print('\nwhere each job spent its time, seconds (share of its total):')
+  const widths = [17, ...PHASES.map(() => 13)]
+  print(pad(['job', ...PHASES], widths))
+  const totals = new Map<string, number>()
+  for (const [job, byPhase] of [...sums].sort()) {
+    const total = [...byPhase.values()].reduce((a, b) => a + b, 0)
+    print(
+      pad(
+        [
+          job,
+          ...PHASES.map((p) => {
+            const s = byPhase.get(p) ?? 0
+            totals.set(p, (totals.get(p) ?? 0) + s)
+            return `${s.toFixed(1)} (${Math.round((100 * s) / total)}%)`
+          }),
+        ],
+        widths,
+      ),
+    )
+  }
+  const all = [...totals.values()].reduce((a, b) => a + b, 0)
+  print(
+    pad(
+      [
+        'all jobs',
+        ...PHASES.map(
+          (p) =>
+            `${(totals.get(p) ?? 0).toFixed(1)} (${Math.round((100 * (totals.get(p) ?? 0)) / all)}%)`,
+        ),
+      ],
+      widths,
+    ),
+  )
 }

@@ -93,6 +93,13 @@ export function createJobMetrics(registry: Registry) {
       labelNames: ['job'] as const,
       registers: [registry],
     }),
+    phaseSeconds: new Histogram({
+      name: 'kappa_job_phase_seconds',
+      help: 'Time a batch spends in each phase (checkpoint read, decode, state read, step, dead letters, sink, state commit, offset commit) and waiting for the broker between batches',
+      labelNames: ['job', 'phase'] as const,
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
     stateCommitSeconds: new Histogram({
       name: 'kappa_job_state_commit_seconds',
       help: 'Time to write a batch state, scope and checkpoint to Redis',

@@ -86,6 +86,16 @@ export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   readonly now?: () => number
 }
 
+/** Records, at each call, the time since the previous one as a phase of the batch. */
+function phaseClock(metrics: JobMetrics, job: string): (phase: string) => void {
+  let last = performance.now()
+  return (phase) => {
+    const now = performance.now()
+    metrics.phaseSeconds.observe({ job, phase }, (now - last) / 1000)
+    last = now
+  }
+}
+
 /** Events applied between two chances for the event loop to run timers and I/O. */
 const APPLY_SLICE = 256
 
@@ -200,7 +210,9 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     if (topicId === undefined || records.length === 0) return { kind: 'skipped' }
     const slot = `${topic}:${partition}`
     this.seen.set(slot, { topic, partition })
+    const phase = phaseClock(metrics, job.name)
     const applied = await store.checkpoint(topic, partition)
+    phase('checkpoint_read')
     if (applied === undefined && !this.fromStart.has(slot)) {
       if (!(await this.options.readsFromLogStart({ topic, partition }))) {
         const partitions = [{ topic, partition }]
@@ -215,12 +227,14 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
     const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
     const decoded = await this.decode(topic, topicId, partition, records, applied)
+    phase('decode')
     const { until } = this.options
     const events =
       until === undefined ? decoded.events : decoded.events.filter((e) => eventTimeOf(e) <= until)
     const { deadLetters } = decoded
     const states = await store.getMany([...new Set(events.map(job.stateKey))])
     const scope = await this.scopeOf(partition)
+    phase('state_read')
     const slicer = new Slicer()
     let result: AppliedBatch<S, T> | undefined
     for (let i = 0; i < events.length || result === undefined; i += APPLY_SLICE) {
@@ -235,6 +249,7 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       result.outputs.push(...job.partition!.flush!({ scope, watermark: scope.watermark }))
       this.unflushed.delete(partition)
     }
+    phase('step')
     for (const { event, error } of result.rejected) {
       const record = records.find((r) => r.offset === event.offset)
       if (record)
@@ -250,8 +265,10 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       metrics.deadLetters.inc({ job: job.name, code: letter.error.code })
       this.logger.warn({ err: letter.error.toJSON() }, 'record dead-lettered')
     }
+    phase('dead_letters')
     faults?.reached('after-dead-letters')
     await this.writeSinks(result.outputs)
+    phase('sink')
     faults?.reached('after-sink')
     const lastOffset = records[records.length - 1]!.offset
     const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
@@ -271,6 +288,7 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       progress,
     )
     endCommit()
+    phase('state_commit')
     if (!committed) {
       endTimer()
       this.scopes.clear()

@@ -105,6 +105,8 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   private readonly replacementTimes: number[] = []
   private readonly joinTimes: number[] = []
   private groupJoins = 0
+  /** When the last batch ended: the gap to the next one is time spent waiting on the broker. */
+  private lastBatchEnded: number | undefined
   /** When batches committed and how many records each held, over the rate window. */
   private readonly applied: Array<readonly [at: number, records: number]> = []
   /**
@@ -355,6 +357,13 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
     const { job, metrics } = this.options
     const processor = this.processorOrThrow()
     const { topic, partition } = batch
+    const began = performance.now()
+    if (this.lastBatchEnded !== undefined) {
+      metrics.phaseSeconds.observe(
+        { job: job.name, phase: 'broker_wait' },
+        (began - this.lastBatchEnded) / 1000,
+      )
+    }
     const outcome = await processor.process({ topic, partition, records: batch.messages })
     if (outcome.kind === 'skipped') return
     if (outcome.kind === 'rewind') {
@@ -362,7 +371,13 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       return
     }
     resolveOffset(outcome.lastOffset)
+    const committing = performance.now()
     await this.commitOffset(topic, partition, outcome.lastOffset)
+    metrics.phaseSeconds.observe(
+      { job: job.name, phase: 'offset_commit' },
+      (performance.now() - committing) / 1000,
+    )
+    this.lastBatchEnded = performance.now()
     this.options.faults?.reached('after-commit')
     if (outcome.latestEventTime > 0) {
       metrics.eventTime.set({ job: job.name, partition }, outcome.latestEventTime / 1000)
