@@ -18,6 +18,7 @@ import {
   newPartial,
   type PartialSketch,
   partialCodec,
+  rankedSketch,
 } from './partial.ts'
 
 type Input = 'orderItem' | 'orderStatus'
@@ -52,7 +53,8 @@ export interface TopKOrderState {
 export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   name: 'top-k',
   // 2: the retraction horizon is judged per topic, so replays count identically.
-  version: '2',
+  // 3: candidates nominated by adds only (see PartialSketch), so replays rank identically.
+  version: '3',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
   outputs: [topkPartials.name],
@@ -79,7 +81,7 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   },
   partition: {
     codec: partialCodec,
-    sizeOf: (partial) => partial.sketch.byteSize(),
+    sizeOf: (partial) => partial.sketch.byteSize() + partial.gross.byteSize(),
     flushIntervalMs: 2_000,
     maxScopeBytes: 64 * 1024 * 1024,
     flush: flushPartials,
@@ -143,6 +145,7 @@ function count(
       const id = bucketKey(bucket)
       const partial = scope.get(id) ?? newPartial(bucket)
       partial.sketch.add(key, units)
+      if (units > 0) partial.gross.add(key, units)
       partial.ops += 1
       scope.set(id, partial)
     }
@@ -157,14 +160,15 @@ function flushPartials({ scope, watermark }: PartitionContext<PartialSketch>): T
     const partial = scope.get(key)!
     const { dimension, kind, start } = partial.bucket
     if (partial.ops > partial.flushedOps) {
+      const sketch = rankedSketch(partial)
       outputs.push(
         output(topkPartials, {
           dimension,
           bucket_kind: kind,
           bucket_start: start,
           partition: scope.partition,
-          sketch: Buffer.from(partial.sketch.serialize()).toString('base64'),
-          total: partial.sketch.total,
+          sketch: Buffer.from(sketch.serialize()).toString('base64'),
+          total: sketch.total,
           version: partial.ops,
         }),
       )

@@ -223,6 +223,15 @@ export class CountMinSketch {
       .map((entry) => ({ ...entry, errorBound }))
   }
 
+  /**
+   * This sketch's counters with `keys` as its candidates (the best `candidateCapacity` of them
+   * by this sketch's estimates). How a caller whose candidates must not depend on the order of
+   * adds and retractions nominates them from elsewhere.
+   */
+  withCandidates(keys: readonly string[]): CountMinSketch {
+    return CountMinSketch.fromState({ ...this.toState(), candidates: keys })
+  }
+
   /** Approximate heap footprint (counters plus candidates), for flushing on a memory bound. */
   byteSize(): number {
     return this.counters.byteLength + this.candidates.byteSize()

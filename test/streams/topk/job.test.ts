@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { Random } from '../../../data/generate/random.ts'
 import type { OrderItem, OrderStatus } from '../../../schemas/types.generated.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
-import { bucketStart, RETRACTION_HORIZON_MS } from '../../../streams/topk/buckets.ts'
+import {
+  bucketStart,
+  CANDIDATE_CAPACITY,
+  RETRACTION_HORIZON_MS,
+  TOP_K,
+} from '../../../streams/topk/buckets.ts'
 import { type TopKOrderState, topkJob } from '../../../streams/topk/job.ts'
 import { rankBuckets } from '../../../streams/topk/merge-tier.ts'
 import { bucketKey, type PartialSketch, partialCodec } from '../../../streams/topk/partial.ts'
@@ -11,14 +17,14 @@ import { topkPartials } from '../../../tables/topk.ts'
 import { orderStatus, productEntity } from '../../support/events.ts'
 
 type Driver = JobTestDriver<TopKOrderState, 'orderItem' | 'orderStatus', PartialSketch>
-type Event =
-  | { topic: 'orderItem'; value: OrderItem; partition?: number }
-  | { topic: 'orderStatus'; value: OrderStatus; partition?: number }
+type ItemEvent = { topic: 'orderItem'; value: OrderItem; partition?: number }
+type StatusEvent = { topic: 'orderStatus'; value: OrderStatus; partition?: number }
+type Event = ItemEvent | StatusEvent
 
 const DAY = 86_400_000
 const t0 = Date.UTC(2018, 2, 14, 10, 30)
 
-const item = (order: string, line: number, product: string, at = t0, partition = 0): Event => ({
+const item = (order: string, line: number, product: string, at = t0, partition = 0): ItemEvent => ({
   topic: 'orderItem',
   partition,
   value: {
@@ -33,12 +39,12 @@ const item = (order: string, line: number, product: string, at = t0, partition =
     ingest_time: at + 60,
   },
 })
-const cancel = (order: string, at = t0 + DAY, partition = 0): Event => ({
+const cancel = (order: string, at = t0 + DAY, partition = 0): StatusEvent => ({
   topic: 'orderStatus',
   partition,
   value: orderStatus(order, 'canceled', at),
 })
-const purchase = (order: string, at = t0, partition = 0): Event => ({
+const purchase = (order: string, at = t0, partition = 0): StatusEvent => ({
   topic: 'orderStatus',
   partition,
   value: orderStatus(order, 'purchase', at),
@@ -72,6 +78,84 @@ function interleave(items: readonly Event[], statuses: readonly Event[], picks: 
     else merged.push(statuses[s++]!)
   }
   return merged
+}
+
+/**
+ * Pipes `events` in, flushing every partition after the events at `flushAfter` and at the end;
+ * returns the last partial row written per bucket and partition, what the merge tier reads.
+ */
+function finalPartials(driver: Driver, events: readonly Event[], flushAfter: ReadonlySet<number>) {
+  const partitions = new Set(events.map((e) => e.partition ?? 0))
+  const flushAll = () => {
+    for (const partition of partitions) driver.flush(partition)
+  }
+  events.forEach((e, i) => {
+    driver.pipe(e.topic, e.value as never, e.partition ?? 0)
+    if (flushAfter.has(i)) flushAll()
+  })
+  flushAll()
+  const last = new Map<string, Record<string, unknown>>()
+  for (const { row } of driver.outputs) {
+    last.set(`${row.dimension}|${row.bucket_kind}|${row.bucket_start}|${row.partition}`, row)
+  }
+  return new Map([...last].sort(([a], [b]) => a.localeCompare(b)))
+}
+
+const BUSY_PRODUCTS = 600
+const BUSY_ORDERS = 1800
+
+/**
+ * Half a month of orders in two partitions, every product sold in both, so each partition's
+ * month bucket holds more distinct products than the candidate capacity: one line per order
+ * cycling through the products, up to two more drawn skewed towards a few heavy products,
+ * and about a third of the orders canceled a few hours to two days after the purchase.
+ */
+function busyMonth() {
+  const random = new Random(20_180_314)
+  const items: ItemEvent[] = []
+  const statuses: StatusEvent[] = []
+  for (let n = 0; n < BUSY_ORDERS; n++) {
+    const order = `o${n}`
+    const partition = n % 2
+    const at = t0 + n * 10 * 60_000
+    const lines = [(n >> 1) % BUSY_PRODUCTS]
+    for (let extra = random.int(0, 2); extra > 0; extra--) {
+      lines.push(Math.floor(BUSY_PRODUCTS * random.next() ** 3))
+    }
+    lines.forEach((product, i) => {
+      items.push(item(order, i + 1, `p${product}`, at, partition))
+    })
+    statuses.push(purchase(order, at, partition))
+    if (random.chance(0.35)) {
+      statuses.push(cancel(order, at + random.int(1, 48) * 3_600_000, partition))
+    }
+  }
+  statuses.sort((a, b) => a.value.event_time - b.value.event_time)
+  return { items, statuses }
+}
+
+function busyDriver(): Driver {
+  const driver: Driver = new JobTestDriver(topkJob)
+  for (let product = 0; product < BUSY_PRODUCTS; product++) {
+    driver.putGlobal('product', productEntity(`p${product}`, `c${product % 40}`, null))
+  }
+  return driver
+}
+
+/** Net units per product of the month: its items less those of canceled orders. */
+function netUnits(
+  items: readonly ItemEvent[],
+  statuses: readonly StatusEvent[],
+): Map<string, number> {
+  const canceled = new Set(
+    statuses.filter((e) => e.value.status === 'canceled').map((e) => e.value.order_id),
+  )
+  const units = new Map<string, number>()
+  for (const { value } of items) {
+    if (canceled.has(value.order_id) || !value.product_id) continue
+    units.set(value.product_id, (units.get(value.product_id) ?? 0) + 1)
+  }
+  return units
 }
 
 describe('top-k job', () => {
@@ -138,21 +222,7 @@ describe('top-k job', () => {
       purchase('o7', later),
       cancel('o2', later + DAY),
     ]
-    /** The last partial row written per bucket: what the merge tier ends up reading. */
-    const finalPartials = (events: readonly Event[], flushAfter: ReadonlySet<number>) => {
-      const driver = run([])
-      events.forEach((e, i) => {
-        driver.pipe(e.topic, e.value as never, 0)
-        if (flushAfter.has(i)) driver.flush()
-      })
-      driver.flush()
-      const last = new Map<string, unknown>()
-      for (const { row } of driver.outputs) {
-        last.set(`${row.dimension}|${row.bucket_kind}|${row.bucket_start}`, row)
-      }
-      return new Map([...last].sort(([a], [b]) => a.localeCompare(b)))
-    }
-    const reference = finalPartials([...items, ...statuses], new Set())
+    const reference = finalPartials(run([]), [...items, ...statuses], new Set())
     const yearB = [...reference.values()].find(
       (row) =>
         (row as Record<string, unknown>).bucket_kind === 'year' &&
@@ -165,9 +235,65 @@ describe('top-k job', () => {
         fc.uniqueArray(fc.nat(6)),
         (picks, flushes) => {
           const merged = interleave(items, statuses, picks)
-          assert.deepEqual(finalPartials(merged, new Set(flushes)), reference)
+          assert.deepEqual(finalPartials(run([]), merged, new Set(flushes)), reference)
         },
       ),
+    )
+  })
+
+  test('partials and the ranked top 100 do not depend on interleaving or flushes, past the candidate capacity', () => {
+    const { items, statuses } = busyMonth()
+    for (const partition of [0, 1]) {
+      const products = new Set(
+        items.filter((e) => e.partition === partition).map((e) => e.value.product_id),
+      )
+      assert.ok(products.size > CANDIDATE_CAPACITY, 'more distinct products than candidates')
+    }
+    const month = bucketStart('month', t0)
+    /** Final partial rows, and the merge tier's ranking of the product month from them. */
+    const outcome = (events: readonly Event[], flushAfter: ReadonlySet<number>) => {
+      const partials = finalPartials(busyDriver(), events, flushAfter)
+      const monthRows = [...partials.values()].filter(
+        (row) =>
+          row.dimension === 'product' && row.bucket_kind === 'month' && row.bucket_start === month,
+      )
+      const [ranking] = rankBuckets(monthRows as never)
+      return { partials, ranking }
+    }
+    const reference = outcome([...items, ...statuses], new Set())
+    const ranking = reference.ranking!
+    assert.equal(ranking.partitions, 2)
+    assert.equal((ranking.keys as string[]).length, TOP_K)
+    const net = netUnits(items, statuses)
+    ;(ranking.keys as string[]).forEach((key, i) => {
+      const estimate = (ranking.estimates as number[])[i]!
+      const exact = net.get(key) ?? 0
+      assert.ok(estimate >= exact && estimate <= exact + Number(ranking.error_bound), key)
+    })
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.constantFrom(0, 0.2, 0.5, 0.8, 1),
+        fc.option(fc.integer({ min: 500, max: 4000 })),
+        (seed, itemShare, flushEvery) => {
+          const random = new Random(seed)
+          const picks = [...items, ...statuses].map(() => random.chance(itemShare))
+          const events = interleave(items, statuses, picks)
+          const flushes = new Set(
+            flushEvery === null ? [] : events.map((_, i) => i).filter((i) => i % flushEvery === 0),
+          )
+          const actual = outcome(events, flushes)
+          assert.deepEqual(actual.ranking, reference.ranking)
+          assert.deepEqual(actual.partials, reference.partials)
+        },
+      ),
+      {
+        numRuns: 8,
+        examples: [
+          [0, 0, null],
+          [0, 1, 1000],
+        ],
+      },
     )
   })
 
@@ -239,6 +365,34 @@ describe('top-k job', () => {
     const back = partialCodec.decode(partialCodec.encode(partial))
     assert.deepEqual(back.bucket, partial.bucket)
     assert.deepEqual(back.sketch.serialize(), partial.sketch.serialize())
+    assert.deepEqual(back.gross.serialize(), partial.gross.serialize())
     assert.equal(back.ops, 2)
+  })
+
+  test('a partial stored before gross sketches (job version 2) decodes with its net sketch nominating', () => {
+    const driver = run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
+    const partial = driver.scope(0).get(monthKey('product'))!
+    const { gross: _, ...stored } = JSON.parse(partialCodec.encode(partial)) as { gross: string }
+    const back = partialCodec.decode(JSON.stringify(stored))
+    assert.deepEqual(back.gross.serialize(), partial.sketch.serialize())
+  })
+
+  test('a canceled order takes its units off the ranking but stays nominated by its adds', () => {
+    const driver = run([
+      item('o1', 1, 'pA'),
+      item('o1', 2, 'pA'),
+      item('o2', 1, 'pB'),
+      cancel('o1'),
+    ])
+    driver.flush(0)
+    const partial = driver.scope(0).get(monthKey('product'))!
+    assert.equal(partial.sketch.estimate('pA'), 0)
+    assert.equal(partial.gross.estimate('pA'), 2)
+    const [ranking] = rankBuckets(
+      driver.outputs
+        .filter((o) => o.row.dimension === 'product' && o.row.bucket_kind === 'month')
+        .map((o) => o.row as never),
+    )
+    assert.deepEqual(ranking?.keys, ['pB'])
   })
 })

@@ -226,3 +226,19 @@ describe('CountMinSketch top-K', () => {
     assert.ok(sketch.byteSize() <= empty + 2 * (one - empty) + 64)
   })
 })
+
+describe('CountMinSketch candidates from elsewhere', () => {
+  it('withCandidates keeps the counters and ranks the given keys by its own estimates', () => {
+    const sketch = new CountMinSketch({ width: 512, depth: 4, candidateCapacity: 2 })
+    sketch.add('a', 5)
+    sketch.add('b', 3)
+    sketch.add('c', 1)
+    const ranked = sketch.withCandidates(['c', 'b', 'x'])
+    assert.equal(ranked.total, 9)
+    assert.equal(ranked.estimate('a'), 5)
+    assert.deepEqual(
+      ranked.topK(2).map((entry) => entry.key),
+      ['b', 'c'],
+    )
+  })
+})
