@@ -12,6 +12,7 @@ import './sales/lead-time.ts'
 import './orders/order.ts'
 import './topk/topk.ts'
 import './pipeline/pipeline.ts'
+import './lineage/lineage.ts'
 
 /** Every domain module above registers itself on the builder before this runs. */
 export const schema = builder.toSchema()

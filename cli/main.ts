@@ -15,6 +15,7 @@ import { crashInjector } from '../streams/runtime/faults.ts'
 import { type CliContext, createCliContext } from './context.ts'
 import { registerDataCommands, simulateDirectory } from './data-commands.ts'
 import { onShutdown } from './lifecycle.ts'
+import { registerLineageCommands } from './lineage.ts'
 import { registerReplayCommands } from './replay-commands.ts'
 import { bootstrap, installArtifacts } from './services.ts'
 
@@ -97,8 +98,8 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
   registerTableMetrics(platform.metrics, platform.clickhouse, platform.logger)
   // Loaded only when served: graphql-yoga alone takes a second to import.
   const yoga = withApi
-    ? (await import('../api/yoga.ts')).createApi(
-        apiServicesOf(platform, {
+    ? (await import('../api/yoga.ts')).createApi({
+        ...apiServicesOf(platform, {
           replay,
           localJobs: () =>
             (jobs?.deployments ?? []).map(({ runner, deployment }) => ({
@@ -108,7 +109,9 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
               paused: runner.pausedReason,
             })),
         }),
-      )
+        // For `lineage`'s schema versions (declared in api/lineage/lineage.ts).
+        schemaRegistryUrl: platform.config.schemaRegistryUrl,
+      })
     : undefined
   const server = await startHttpServer({
     port: platform.config.httpPort,
@@ -206,6 +209,7 @@ program
 
 registerDataCommands(program, { createContext: () => createCliContext(root) })
 registerReplayCommands(program, { createContext: () => createCliContext(root) })
+registerLineageCommands(program, { createContext: () => createCliContext(root) })
 
 // A command that fails says why in one line; the stack is for LOG_LEVEL=debug.
 await program.parseAsync(process.argv).catch((error: unknown) => {
