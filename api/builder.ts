@@ -42,6 +42,8 @@ export interface ApiServices {
   readonly localJobs?: () => readonly LocalJobStatus[]
   /** Wall clock, for freshness. */
   readonly now?: () => number
+  /** The schema registry's Confluent API, for `lineage`'s schema versions (null without it). */
+  readonly schemaRegistryUrl?: string
 }
 
 /** Built per request: the services plus who asks and what answered. */

@@ -18,6 +18,7 @@ export function apiServicesOf(
     kafka: platform.kafka,
     queryTimeoutMs: config.apiQueryTimeoutMs,
     metrics: platform.metrics,
+    schemaRegistryUrl: config.schemaRegistryUrl,
     ...(config.adminToken ? { adminToken: config.adminToken } : {}),
     ...(local.replay ? { replay: local.replay } : {}),
     ...(local.localJobs ? { localJobs: local.localJobs } : {}),

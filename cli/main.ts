@@ -109,8 +109,6 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
               paused: runner.pausedReason,
             })),
         }),
-        // For `lineage`'s schema versions (declared in api/lineage/lineage.ts).
-        schemaRegistryUrl: platform.config.schemaRegistryUrl,
       })
     : undefined
   const server = await startHttpServer({

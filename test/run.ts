@@ -39,6 +39,13 @@ if (integration) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '2'
+/** A test without a timeout of its own gets this one. */
+const DEFAULT_TEST_TIMEOUT_MS = 10 * 60_000
+/**
+ * The whole run's limit: a hung file (a handle that keeps its process alive, a cleanup that
+ * never returns) fails the run with a message instead of holding CI until its own limit.
+ */
+const deadlineMinutes = Number(process.env.TEST_DEADLINE_MINUTES ?? '45')
 const child = spawn(
   process.execPath,
   [
@@ -47,12 +54,28 @@ const child = spawn(
     '--test',
     '--test-reporter=spec',
     `--test-concurrency=${concurrency}`,
+    `--test-timeout=${DEFAULT_TEST_TIMEOUT_MS}`,
+    // A file whose tests are done exits even if a client it forgot to close holds it open.
+    '--test-force-exit',
     ...files,
   ],
-  { cwd: repoRoot, env, stdio: 'inherit' },
+  // Its own process group, so the deadline stops every file's process and their children.
+  { cwd: repoRoot, env, stdio: 'inherit', detached: true },
 )
+let pastDeadline = false
+const deadline = setTimeout(() => {
+  pastDeadline = true
+  process.stderr.write(`test run exceeded ${deadlineMinutes} minutes: stopping it\n`)
+  process.kill(-child.pid!, 'SIGKILL')
+}, deadlineMinutes * 60_000)
+deadline.unref()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => process.kill(-child.pid!, 'SIGKILL'))
+}
 child.on('exit', async (code, signal) => {
+  clearTimeout(deadline)
   let status = code ?? (signal ? 1 : 0)
+  if (pastDeadline) status = 1
   if (integration) status = Math.max(status, await leftoverKeys(env.REDIS_URL))
   process.exit(status)
 })

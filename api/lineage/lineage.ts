@@ -12,16 +12,6 @@ import { listJobGenerations } from '../../sinks/generations.ts'
 import { builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
 
-declare module '../builder.ts' {
-  interface ApiServices {
-    /**
-     * The schema registry's Confluent API, for the schema versions in `lineage`; without it
-     * they are null and say why. (Declared here, beside its only reader.)
-     */
-    readonly schemaRegistryUrl?: string
-  }
-}
-
 /** The declarations do not change while the process runs: read once per topic prefix. */
 const declared = new Map<string, Promise<TableLineage[]>>()
 const declaredFor = (topicPrefix: string): Promise<TableLineage[]> => {
