@@ -1,8 +1,8 @@
 /**
  * A real Prometheus scrapes a real platform process (every job and the API, over a generated
- * dataset) with the committed local configuration and rules: every metric a rule or a
- * dashboard panel reads has series, job series keep the stream job as their `job` label, the
- * rules evaluate without error, and every dashboard expression runs.
+ * dataset, and one real replay) with the committed local configuration and rules: every metric
+ * a rule or a dashboard panel reads has series, job series keep the stream job as their `job`
+ * label, the rules evaluate without error, and every dashboard expression runs.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -22,6 +22,9 @@ import { alertRules, requireTool, startPrometheus } from '../support/prometheus.
 const SCALE = 0.01
 const SEED = 20_241_202
 const CATCH_UP_MS = 240_000
+const TOKEN = 'prometheus-test-token'
+/** The job rebuilt so the replay metrics have series: two input topics, small tables. */
+const REPLAYED = 'order-lifecycle'
 const entries = Object.values(jobCatalogue)
 
 const dashboardExpressions = Object.values(dashboards)
@@ -58,17 +61,22 @@ test('Prometheus scrapes every metric the rules and dashboards read', {
 
   const run = newJobRun(t, platform)
   const platformProcess = await JobProcess.start(platform, run, entries, {
-    env: { CONSUMER_SESSION_TIMEOUT_MS: '6000' },
+    env: { CONSUMER_SESSION_TIMEOUT_MS: '6000', ADMIN_TOKEN: TOKEN },
     args: ['--api'],
     label: 'jobs and API',
   })
   const prometheus = await startPrometheus(t, `127.0.0.1:${platformProcess.port}`)
-  const graphql = (query: string) =>
+  const graphql = <D = unknown>(query: string, token?: string) =>
     fetch(`http://127.0.0.1:${platformProcess.port}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query }),
-    }).then((r) => r.json() as Promise<{ data?: unknown; errors?: unknown[] }>)
+    }).then((r) => r.json() as Promise<{ data?: D; errors?: unknown[] }>)
+  const query = (expr: string) =>
+    prometheus.api<{ result: Series[] }>('query', { query: expr }).then((r) => r.result)
 
   await printLogsOnFailure([platformProcess], async () => {
     await untilSettled(platform, platformProcess, entries, run.namespace, CATCH_UP_MS)
@@ -79,6 +87,35 @@ test('Prometheus scrapes every metric the rules and dashboards read', {
       '{ deliveryDelays(first: 3, filter: { minDaysLate: -1 }) { totalCount } }',
     )
     assert.ok(refused.errors?.length, 'a negative minDaysLate is refused')
+
+    // The replay metrics have series once a generation has been rebuilt, so one real replay
+    // runs, as `kappa replay order-lifecycle` asks this process: generation 2 is built from
+    // the log beside the live one, compared, and swapped in.
+    const started = await graphql<{ replay: Array<{ generation: number; target: number }> }>(
+      `mutation { replay(jobs: ["${REPLAYED}"]) { generation target } }`,
+      TOKEN,
+    )
+    assert.equal(started.errors, undefined, JSON.stringify(started.errors))
+    const [build] = started.data!.replay
+    assert.ok(build && build.generation === 2 && build.target > 0, JSON.stringify(build))
+    await eventually(
+      async () => {
+        const { data } = await graphql<{
+          generations: Array<{ generation: number; status: string; buildState: string }>
+        }>(`{ generations(job: "${REPLAYED}") { generation status buildState } }`, TOKEN)
+        const built = data?.generations.find((g) => g.generation === build.generation)
+        return built?.status === 'LIVE' && built.buildState === 'SWAPPED' ? true : undefined
+      },
+      { timeoutMs: 120_000, intervalMs: 1_000, what: `generation 2 of ${REPLAYED} to go live` },
+    )
+    // The swap stopped generation 1's runner and started generation 2's; it rejoins its group.
+    await eventually(
+      async () => {
+        const up = await query(`kappa_job_up{job="${REPLAYED}"}`)
+        return up.length === 1 && up[0]!.value[1] === '1' ? true : undefined
+      },
+      { timeoutMs: 60_000, intervalMs: 1_000, what: `${REPLAYED} up again after the swap` },
+    )
 
     await t.test('every metric a rule or a panel reads has series', async () => {
       const missing = async () => {
@@ -96,6 +133,17 @@ test('Prometheus scrapes every metric the rules and dashboards read', {
         what: 'every metric to have series',
       }).catch(() => undefined)
       assert.deepEqual(await missing(), [], 'metrics read by rules or dashboards without series')
+
+      // And they say what the replay did: done, every record of the plan consumed, once.
+      const labels = `{job="${REPLAYED}",generation="${build.generation}"}`
+      const value = async (metric: string) => {
+        const [series, ...more] = await query(`${metric}${labels}`)
+        assert.ok(series && more.length === 0, `one series of ${metric}${labels}`)
+        return Number(series.value[1])
+      }
+      assert.equal(await value('kappa_replay_running'), 0, 'the replay is over')
+      assert.equal(await value('kappa_replay_progress_ratio'), 1)
+      assert.equal(await value('kappa_replay_records_total'), build.target)
     })
 
     await t.test('job series keep the stream job as their job label', async () => {
