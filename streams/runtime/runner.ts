@@ -7,7 +7,7 @@ import {
   Partitioners,
   type Producer,
 } from 'kafkajs'
-import { PlatformError } from '../../core/errors.ts'
+import { type ErrorCode, PlatformError } from '../../core/errors.ts'
 import { membershipError, withRetries } from '../../core/kafka-errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
@@ -63,6 +63,18 @@ const GAUGE_REFRESH_MS = 5_000
 const RATE_WINDOW_MS = 60_000
 /** More group joins than this within a minute are logged as a rebalance storm. */
 const STORM_JOINS_PER_MINUTE = 5
+/**
+ * The codes a record is dead-lettered with: the codec's (not Avro, unknown or unreadable
+ * writer schema) and a job's refusal. Their counters start at zero so that the first burst
+ * of bad records is an increase Prometheus can rate; a series born at 60 rates as 0.
+ */
+const DEAD_LETTER_CODES: readonly ErrorCode[] = [
+  'DECODE_FAILED',
+  'SCHEMA_UNKNOWN',
+  'SCHEMA_INCOMPATIBLE',
+  'EVENT_INVALID',
+]
+const RECORD_OUTCOMES = ['processed', 'dead_lettered'] as const
 
 /**
  * Runs a job against Kafka: a thin kafkajs adapter around the broker-free `BatchProcessor`,
@@ -179,6 +191,14 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
       this.options.metrics.consumerReplacements,
     ]) {
       counter.inc({ job: job.name }, 0)
+    }
+    for (const code of DEAD_LETTER_CODES) {
+      this.options.metrics.deadLetters.inc({ job: job.name, code }, 0)
+    }
+    for (const topic of this.topicIds.keys()) {
+      for (const outcome of RECORD_OUTCOMES) {
+        this.options.metrics.records.inc({ job: job.name, topic, outcome }, 0)
+      }
     }
     this.options.metrics.paused.set({ job: job.name }, 0)
     this.options.metrics.up.set({ job: job.name }, 0)
