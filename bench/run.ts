@@ -13,6 +13,7 @@ import { createPlatform, type Platform } from '../core/platform.ts'
 import { getTestStack } from '../test/support/stack.ts'
 import { benchApi } from './api.ts'
 import { benchGenerate, benchSimulate } from './data.ts'
+import { benchFreshness } from './freshness.ts'
 import { benchJobs } from './jobs.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
 
@@ -25,6 +26,7 @@ const benches: Record<string, Bench> = {
   simulate: async (print, services) => benchSimulate(print, await services()),
   jobs: async (print, services) => benchJobs(print, await services()),
   api: async (print, services) => benchApi(print, await services()),
+  freshness: async (print, services) => benchFreshness(print, await services()),
 }
 
 const wanted = process.argv.slice(2)
