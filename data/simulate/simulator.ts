@@ -11,8 +11,28 @@ export interface RecordSink {
   publish(records: readonly BronzeRecord[]): Promise<void>
 }
 
+/**
+ * The timeline as the simulator reads it: its length (checkpoints store it) and its events
+ * from an index on. An array is one; `streamTimeline` gives one read from disk.
+ */
+export interface TimelineSource {
+  readonly length: number
+  events(start: number): Iterable<TimelineEvent>
+}
+
+const sourceOf = (timeline: readonly TimelineEvent[] | TimelineSource): TimelineSource =>
+  Array.isArray(timeline)
+    ? {
+        length: timeline.length,
+        *events(start: number) {
+          for (let i = start; i < timeline.length; i++) yield timeline[i]!
+        },
+      }
+    : (timeline as TimelineSource)
+
 export interface SimulationOptions {
-  readonly timeline: readonly TimelineEvent[]
+  /** The events in publishing order: in memory (`buildTimeline`) or streamed (`streamTimeline`). */
+  readonly timeline: readonly TimelineEvent[] | TimelineSource
   /** Identifies the input; stored with each checkpoint. */
   readonly fingerprint: string
   /** First index to publish, from `resumePoint`. */
@@ -61,9 +81,10 @@ function validate(options: SimulationOptions): number {
   if (!(Number.isSafeInteger(batchSize) && batchSize > 0)) {
     throw invalid('batchSize must be a positive integer')
   }
-  const { start, timeline } = options
-  if (!(Number.isSafeInteger(start) && start >= 0 && start <= timeline.length)) {
-    throw invalid(`start must be an index in [0, ${timeline.length}]`)
+  const { start } = options
+  const length = options.timeline?.length
+  if (!(Number.isSafeInteger(start) && start >= 0 && start <= length)) {
+    throw invalid(`start must be an index in [0, ${length}]`)
   }
   if (typeof options.sink?.publish !== 'function') throw invalid('sink must have publish()')
   return batchSize
@@ -72,39 +93,60 @@ function validate(options: SimulationOptions): number {
 /**
  * Publishes the timeline from `start`: a batch is the run of events with no wait between
  * them (at most `batchSize`); after Kafka acknowledges it the checkpoint moves past it, then
- * the simulator waits the paced gap to the next event.
+ * the simulator waits the paced gap to the next event. The timeline is read one event ahead
+ * of the batch, so a streamed one is never held whole.
  */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
   const batchSize = validate(options)
-  const { timeline, clock, pacing, signal } = options
-  const total = timeline.length
+  const { clock, pacing, signal } = options
+  const source = sourceOf(options.timeline)
+  const total = source.length
   const byTopic = emptyCounts()
   const started = clock.now()
   let index = options.start
   options.logger.info({ start: index, total, batchSize }, 'simulation starting')
-  while (index < total && !signal?.aborted) {
-    let end = index + 1
-    while (
-      end < total &&
-      end - index < batchSize &&
-      pacing(timeline[end - 1]!.at, timeline[end]!.at) === 0
-    ) {
-      end++
+  const cursor = source.events(index)[Symbol.iterator]()
+  // The event after the last one read, or undefined at the end of the timeline.
+  const read = (position: number): TimelineEvent | undefined => {
+    if (position >= total) return undefined
+    const result = cursor.next()
+    return result.done ? undefined : result.value
+  }
+  try {
+    let next = read(index)
+    while (next !== undefined && !signal?.aborted) {
+      const batch = [next]
+      next = read(index + 1)
+      while (
+        next !== undefined &&
+        batch.length < batchSize &&
+        pacing(batch.at(-1)!.at, next.at) === 0
+      ) {
+        batch.push(next)
+        next = read(index + batch.length)
+      }
+      const records = batch.map((e) => e.record)
+      await options.sink.publish(records)
+      for (const record of records) byTopic[record.topic]++
+      index += batch.length
+      await options.checkpoint.save({
+        fingerprint: options.fingerprint,
+        timelineLength: total,
+        nextIndex: index,
+      })
+      options.onBatch?.(index, total)
+      if (next !== undefined) {
+        const wait = pacing(batch.at(-1)!.at, next.at)
+        if (wait > 0) await clock.sleep(wait, signal)
+      }
     }
-    const records = timeline.slice(index, end).map((e) => e.record)
-    await options.sink.publish(records)
-    for (const record of records) byTopic[record.topic]++
-    await options.checkpoint.save({
-      fingerprint: options.fingerprint,
-      timelineLength: total,
-      nextIndex: end,
+  } finally {
+    cursor.return?.()
+  }
+  if (index < total && !signal?.aborted) {
+    throw new PlatformError('CONFIG_INVALID', 'simulate: the timeline ended before its length', {
+      context: { index, total },
     })
-    index = end
-    options.onBatch?.(index, total)
-    if (index < total) {
-      const wait = pacing(timeline[index - 1]!.at, timeline[index]!.at)
-      if (wait > 0) await clock.sleep(wait, signal)
-    }
   }
   const elapsedMs = clock.now() - started
   const events = index - options.start
