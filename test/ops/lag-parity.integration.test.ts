@@ -45,8 +45,23 @@ const kafkaLibs = join(repoRoot, '.cache', 'kafka', 'libs')
 /** Lag by `<topic>:<partition>`. */
 type Lag = Record<string, number>
 
-/** `kafka-consumer-groups --describe --group <group>`: Kafka's own tool, from its jars. */
+/** The tool's own default (5 s) is too short for a JVM starting on a busy 2-core machine. */
+const TOOL_TIMEOUT_MS = 60_000
+const TOOL_ATTEMPTS = 3
+
+/**
+ * `kafka-consumer-groups --describe --group <group>`: Kafka's own tool, from its jars. A busy
+ * machine can still time it out (it says so and exits 0), so it is asked again a few times.
+ */
 async function describeGroup(platform: Platform, group: string): Promise<Lag> {
+  for (let attempt = 1; ; attempt++) {
+    const output = await runGroupCommand(platform, group)
+    if (!/Error: Executing consumer group command failed/.test(output) || attempt === TOOL_ATTEMPTS)
+      return lagTable(output, group)
+  }
+}
+
+async function runGroupCommand(platform: Platform, group: string): Promise<string> {
   assert.ok(
     existsSync(kafkaLibs),
     `Kafka's tools are not in ${kafkaLibs}: \`kappa stack up\` installs them`,
@@ -60,6 +75,8 @@ async function describeGroup(platform: Platform, group: string): Promise<Lag> {
     '--describe',
     '--group',
     group,
+    '--timeout',
+    String(TOOL_TIMEOUT_MS),
   ]
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
@@ -72,6 +89,10 @@ async function describeGroup(platform: Platform, group: string): Promise<Lag> {
   })
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
   assert.equal(code, 0, `kafka-consumer-groups failed:\n${stdout}${stderr}`)
+  return `${stdout}${stderr}`
+}
+
+function lagTable(stdout: string, group: string): Lag {
   // GROUP TOPIC PARTITION CURRENT-OFFSET LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID
   const lines = stdout.split('\n').map((line) => line.trim().split(/\s+/))
   const header = lines.findIndex((cells) => cells[0] === 'GROUP' && cells[5] === 'LAG')
