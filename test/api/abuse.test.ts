@@ -127,6 +127,12 @@ test('a query over its time limit answers TIMEOUT', async (t) => {
     (error: Error & { extensions?: Record<string, unknown> }) =>
       error.extensions?.code === 'TIMEOUT' && /200 ms/.test(error.message),
   )
+  // The limit was the query's own: the engine's later queries (sinks, diffs) are not held to it.
+  const later = await clickhouse.query({
+    query: "SELECT getSetting('max_execution_time') AS limit",
+    format: 'JSONEachRow',
+  })
+  assert.deepEqual(await later.json(), [{ limit: 0 }])
 })
 
 test('an unexpected failure is masked, with a request id to find it in the logs', async (t) => {
