@@ -22,6 +22,8 @@ export interface GenerationLine {
   readonly until: string | null
   readonly createdAt: string
   readonly buildSeconds: number | null
+  /** Where its build stands: building, caught_up, awaiting_swap, swapped, done. */
+  readonly buildState: string
   readonly note: string | null
   readonly tables: ReadonlyArray<{ table: string; rows: number }>
   /** The diff report against the generation live when it caught up, if it was made. */
@@ -72,6 +74,7 @@ export async function localControl(
         until: iso(g.until),
         createdAt: iso(g.createdAt)!,
         buildSeconds: g.builtAt === null ? null : (g.builtAt - g.createdAt) / 1000,
+        buildState: g.build.state,
         note: g.build.note,
         tables: g.tables,
         diff: (g.build.diff as TableDiff[] | null) ?? null,
@@ -161,7 +164,7 @@ export function remoteControl(url: string, token: string | undefined): Generatio
       (
         await ask<{ generations: GenerationLine[] }>(
           `query ($job: String) { generations(job: $job) { job generation status jobVersion kind
-            until createdAt buildSeconds note tables { table rows }
+            until createdAt buildSeconds buildState note tables { table rows }
             diff { table onlyBefore onlyAfter changed sample { key kind }
               before { generation rows keys checksum } after { generation rows keys checksum } } } }`,
           { job: job ?? null },
@@ -169,6 +172,7 @@ export function remoteControl(url: string, token: string | undefined): Generatio
       ).generations.map((g) => ({
         ...g,
         status: g.status.toLowerCase() as GenerationStatus,
+        buildState: g.buildState.toLowerCase(),
         kind: g.kind.toLowerCase() as GenerationLine['kind'],
       })),
     swap: async (job, generation) => {

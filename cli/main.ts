@@ -200,7 +200,7 @@ program
         metrics: `${url}/metrics`,
         health: `${url}/health`,
       },
-      'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId delayDays } } } }',
+      'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId tier daysLate } } } }',
     )
     console.log(`\nkappa demo is up: the console is at ${url}/ (GraphQL at ${url}/graphql)\n`)
   })

@@ -1,11 +1,16 @@
 import { type Bar, MultiBar, Presets } from 'cli-progress'
 import type { Command } from 'commander'
 import { createPlatform } from '../core/platform.ts'
-import type { TableDiff } from '../replay/diff.ts'
+import { identical, type TableDiff } from '../replay/diff.ts'
 import type { BuildProgress, ReplayPlan } from '../replay/service.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import type { CliContext } from './context.ts'
-import { type GenerationControl, localControl, remoteControl } from './generation-control.ts'
+import {
+  type GenerationControl,
+  type GenerationLine,
+  localControl,
+  remoteControl,
+} from './generation-control.ts'
 
 /**
  * The control the commands use: the running platform process in embedded mode (it holds the
@@ -194,22 +199,13 @@ export function registerReplayCommands(
   program
     .command('generations')
     .argument('[job]', 'one job (default: every job)')
-    .description('Each job’s table generations: status, job version, rows, time to build')
+    .description(
+      'Each job’s table generations: status, build state, job version, rows, time to build, comparison',
+    )
     .action(async (job: string | undefined) => {
       const control = await controlFor(createContext(), [])
       try {
-        const rows = (await control.generations(job)).map((g) => ({
-          job: g.job,
-          generation: g.generation,
-          status: g.status,
-          version: g.jobVersion,
-          kind: g.kind,
-          until: g.until ?? '',
-          created: g.createdAt,
-          'build s': g.buildSeconds === null ? '' : g.buildSeconds.toFixed(1),
-          rows: g.tables.map((t) => `${t.table} ${n(t.rows)}`).join(', '),
-        }))
-        console.table(rows)
+        console.log(generationsTable(await control.generations(job)))
       } finally {
         await control.close()
       }
@@ -257,4 +253,43 @@ export function registerReplayCommands(
         await control.close()
       }
     })
+}
+
+/** What `kappa generations` prints: one line per generation, columns aligned. */
+export function generationsTable(generations: readonly GenerationLine[]): string {
+  const header = [
+    'job',
+    'gen',
+    'status',
+    'build',
+    'version',
+    'kind',
+    'built in',
+    'compared',
+    'rows',
+  ]
+  const lines = generations.map((g) => [
+    g.job,
+    String(g.generation),
+    g.status,
+    g.buildState,
+    g.jobVersion,
+    g.kind === 'as_of' ? `as of ${g.until ?? '?'}` : 'full',
+    // Generation 1 is built by the live jobs from the start, not by a replay.
+    g.buildSeconds ? `${g.buildSeconds.toFixed(1)} s` : '—',
+    compared(g.diff),
+    g.tables.map((t) => `${t.table} ${n(t.rows)}`).join(', '),
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)))
+  const row = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')
+  return [row(header), ...lines.map(row)].join('\n')
+}
+
+function compared(diff: GenerationLine['diff']): string {
+  if (!diff) return '—'
+  const differing = diff.filter((d) => !identical(d))
+  return differing.length === 0
+    ? 'identical'
+    : `${differing.length} of ${diff.length} tables differ`
 }
