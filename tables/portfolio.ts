@@ -64,7 +64,9 @@ export function portfolioQuery(scope: PortfolioScope = {}): string {
       FROM (
         SELECT *,
           quantileExactInclusive(0.5)(units) OVER (PARTITION BY category_name) AS median_units,
-          quantileExactInclusive(0.5)(avg_unit_price) OVER (PARTITION BY category_name)
+          -- Prices are whole cents, so a median is one or halfway between two: rounded to
+          -- the half cent it is exact (75.52, not 75.52000000000001) and compares as it reads.
+          round(quantileExactInclusive(0.5)(avg_unit_price) OVER (PARTITION BY category_name), 3)
             AS median_price
         FROM (
           -- Sums get their own names: an alias equal to a column name would shadow the column.
