@@ -121,10 +121,12 @@ export function remoteControl(url: string, token: string | undefined): Generatio
     }
     const error = body.errors?.[0]
     if (error) {
-      throw new PlatformError(
-        'BAD_REQUEST',
-        `${error.message} (${error.extensions?.code ?? 'error'})`,
-      )
+      const code = error.extensions?.code ?? 'error'
+      const hint =
+        code === 'UNAUTHENTICATED'
+          ? `; set ADMIN_TOKEN here to the token the platform process at ${url} was started with`
+          : ''
+      throw new PlatformError('BAD_REQUEST', `${error.message} (${code})${hint}`)
     }
     return body.data as D
   }
