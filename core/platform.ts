@@ -35,6 +35,10 @@ export function createPlatform(
 ): Platform {
   const metrics = createMetricsRegistry()
   const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 })
+  // Without a listener ioredis prints "Unhandled error event" to stderr, outside the JSON log.
+  redis.on('error', (error: Error) =>
+    logger.warn({ err: error, redisUrl: config.redisUrl }, 'redis connection error; reconnecting'),
+  )
   const clickhouse = createClickHouse({ url: config.clickhouseUrl, path: config.clickhousePath })
   return {
     config,

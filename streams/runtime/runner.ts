@@ -181,6 +181,9 @@ export class JobRunner<S, T extends BronzeTopicId, P = never> {
   async start(): Promise<void> {
     const { kafka, job } = this.options
     this.redis = this.options.redis.duplicate()
+    this.redis.on('error', (error: Error) =>
+      this.logger.warn({ err: error }, 'redis connection error; reconnecting'),
+    )
     const store = new RedisStateStore<S>(this.redis, this.options.stateNamespace)
     this.store = store
     await store.openEpoch()
