@@ -28,7 +28,9 @@ mvn_with_progress() {
     sleep 2
     if (((SECONDS - began) % 10 < 2)) && kill -0 "$pid" 2>/dev/null; then
       local step
-      step="$(grep -o -- '--- [^ ]* ([^)]*) @' "$logfile" 2>/dev/null | tail -n 1 | sed 's/^--- //; s/ @$//')"
+      # `|| true`: before Maven's first plugin line grep finds nothing, which under
+      # `set -e -o pipefail` would end the script silently.
+      step="$(grep -o -- '--- [^ ]* ([^)]*) @' "$logfile" 2>/dev/null | tail -n 1 | sed 's/^--- //; s/ @$//' || true)"
       log "$part: $((SECONDS - began)) s${step:+, at $step} (log: $logfile)"
     fi
   done
