@@ -103,7 +103,7 @@ export interface StreamTimelineOptions {
   readonly onReject: (reject: CsvReject) => void
   /** Where the sort runs go (a fresh directory inside, removed by `close`); default os.tmpdir(). */
   readonly tmpDir?: string
-  /** Records per sorted chunk; default 50,000. Memory is a few chunks, whatever the dataset. */
+  /** Records per sorted chunk; default 20,000. Memory is a few chunks, whatever the dataset. */
   readonly chunkRecords?: number
 }
 
@@ -115,7 +115,7 @@ export interface StreamedTimeline extends TimelineSource {
   close(): void
 }
 
-export const STREAM_DEFAULTS = { chunkRecords: 50_000 } as const
+export const STREAM_DEFAULTS = { chunkRecords: 20_000 } as const
 
 /** Builds the timeline of the CSVs in `dir` on disk; see the module comment. */
 export async function streamTimeline(options: StreamTimelineOptions): Promise<StreamedTimeline> {
