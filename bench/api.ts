@@ -21,17 +21,20 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const autocannonBin = join(root, 'node_modules', 'autocannon', 'autocannon.js')
 
 /** The views a dashboard asks for, one request each; `$sample` is filled from the data. */
-function viewRequests(sample: { orderId: string; category: string }): Record<string, string> {
+export function viewRequests(sample: {
+  orderId: string
+  category: string
+}): Record<string, string> {
   return {
     deliveryDelays: `{ deliveryDelays(first: 50) { totalCount edges { node { orderId daysLate tier items { productId } } } } }`,
-    order: `{ order(id: "${sample.orderId}") { orderId status items { productId } } }`,
+    order: `{ order(id: "${sample.orderId}") { orderId lifecycle { status } items { productId } } }`,
     portfolioMatrix: `{ portfolioMatrix(category: "${sample.category}") { products { productId quadrant } } }`,
     portfolioSummary: '{ portfolioSummary { categories { category } } }',
-    salesRankings: '{ salesRankings(by: PRODUCT, first: 20) { rows { rank key revenue } } }',
+    salesRankings: '{ salesRankings(by: PRODUCT, first: 20) { entries { rank key revenue } } }',
     monthlySales: `{ monthlySales(by: CATEGORY, key: "${sample.category}") { months { month quantity revenue } } }`,
     leadTimeByMonth: '{ leadTimeByMonth { months { month } } }',
-    reviewDistribution: '{ reviewDistribution(groupBy: TIER) { groups { group } } }',
-    reviewsByDelay: '{ reviewsByDelay { late { averageScore } } }',
+    reviewDistribution: '{ reviewDistribution(groupBy: TIER) { groups { tier averageScore } } }',
+    reviewsByDelay: '{ reviewsByDelay { groups { group averageScore } } }',
     topK: '{ topK(bucket: MONTH, dimension: PRODUCT, k: 10) { entries { key estimatedCount } } }',
   }
 }
