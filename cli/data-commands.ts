@@ -4,20 +4,20 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import { isPlatformError, PlatformError } from '../core/errors.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import {
-  buildTimeline,
   type CsvReject,
   createPacing,
   FileCheckpointStore,
   fingerprintInput,
   generateOlist,
   type LoadSummary,
-  loadDataset,
   loadOlist,
   OLIST_FILES,
   ProgressReporter,
   resumePoint,
   runSimulation,
   type SimulationSummary,
+  type StreamedTimeline,
+  streamTimeline,
   systemClock,
   writeRejectReport,
 } from '../data/index.ts'
@@ -241,18 +241,35 @@ export async function simulateDirectory(
   platform: Platform,
   options: SimulateDirectoryOptions,
 ): Promise<void> {
+  const rejects: CsvReject[] = []
+  // Built on disk by external sorts, so memory stays flat whatever the dataset's size.
+  const timeline = await streamTimeline({
+    dir: options.dir,
+    logger: platform.logger,
+    onReject: (r) => rejects.push(r),
+  })
+  try {
+    await publishTimeline(platform, options, timeline, rejects)
+  } finally {
+    timeline.close()
+  }
+}
+
+async function publishTimeline(
+  platform: Platform,
+  options: SimulateDirectoryOptions,
+  timeline: StreamedTimeline,
+  rejects: readonly CsvReject[],
+): Promise<void> {
   const { dir } = options
   const { logger } = platform
   const checkpoint = new FileCheckpointStore(options.checkpointPath)
-  const rejects: CsvReject[] = []
-  const { dataset, summary } = await loadDataset({ dir, logger, onReject: (r) => rejects.push(r) })
-  printLoadSummary(summary)
+  printLoadSummary(timeline.summary)
   const rejected = await reportRejects(rejects, options.rejectsPath)
   if (rejected && options.strict) {
     throw new PlatformError('CSV_INVALID', 'rows were rejected and --strict is set')
   }
   const fingerprint = await fingerprintInput(dir)
-  const timeline = buildTimeline(dataset)
   const start = await resumePoint(
     checkpoint,
     { fingerprint, timelineLength: timeline.length },

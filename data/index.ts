@@ -57,6 +57,8 @@ export {
   runSimulation,
   type SimulationOptions,
   type SimulationSummary,
+  type StreamedTimeline,
+  streamTimeline,
   systemClock,
   TIMELINE_VERSION,
   type TimelineEvent,
