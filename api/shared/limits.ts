@@ -14,9 +14,14 @@ export const apiLimits = {
   maxBodyBytes: 100_000,
 } as const
 
-/** Tags a graphql-armor rejection with the API's error code. */
+/**
+ * Tags a graphql-armor rejection with the API's error code. Armor words its rejections as
+ * parse errors ("Syntax Error: Query Cost limit …") although the query parsed; the code says
+ * what happened, so the prefix goes.
+ */
 const tooComplex = (_context: unknown, error: GraphQLError) => {
   Object.assign(error.extensions, { code: 'QUERY_TOO_COMPLEX' })
+  error.message = error.message.replace(/^Syntax Error: /, '')
 }
 
 /**
