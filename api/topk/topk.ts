@@ -204,7 +204,7 @@ builder.queryField('topK', (t) =>
       at: t.arg.string({
         required: false,
         description:
-          'An ISO-8601 time (UTC unless it carries an offset), e.g. 2018-03-01 or 2018-03-01T12:00:00Z: the bucket containing it. By default the latest bucket of the kind ranked.',
+          'An ISO-8601 time (UTC unless it carries an offset), e.g. 2018-03-01 or 2018-03-01T12:00:00Z: the bucket containing it. By default the latest bucket of the kind ranked that the watermark has reached (the latest ranked when the watermark is unknown).',
       }),
       dimension: t.arg({
         type: TopKDimension,
@@ -234,13 +234,21 @@ builder.queryField('topK', (t) =>
       const scope = await ReadScope.open(ctx, topkRankings, args.generation)
       const rankings = scope.relation(topkRankings)
       const where = 'dimension = {dimension:String} AND bucket_kind = {bucket:String}'
+      const asOf = await scope.asOf(ctx, info)
       let start = asked === null ? null : bucketStart(bucket, asked)
       if (start === null) {
+        // The latest bucket the watermark has reached: one past it holds the first few events
+        // of a period that has barely begun (a week with one unit sold reads as its top-K).
+        const reached = asOf.watermark === null ? null : Date.parse(asOf.watermark)
         const [latest] = await select<{ start: number | null }>(
           ctx,
           `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(bucket_start))) AS start
-           FROM ${rankings} WHERE ${where}`,
-          { dimension, bucket },
+           FROM ${rankings} WHERE ${where}${
+             reached === null
+               ? ''
+               : ` AND bucket_start <= fromUnixTimestamp64Milli(toInt64({reached:Int64}), 'UTC')`
+           }`,
+          { dimension, bucket, ...(reached === null ? {} : { reached }) },
         )
         start = latest?.start ?? null
       }
@@ -282,7 +290,7 @@ builder.queryField('topK', (t) =>
         errorBound: summary?.error_bound ?? 0,
         partitions: summary?.partitions ?? 0,
         entries,
-        asOf: await scope.asOf(ctx, info),
+        asOf,
       }
     },
   }),

@@ -191,3 +191,27 @@ test('topK reads the asked generation of the top-k tables', async (t) => {
   const bad = await ask<Answer>(query, { bucket: 'MONTH', generation: 7 })
   assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT')
 })
+
+test('topK without `at` answers the latest bucket the watermark has reached', async (t) => {
+  // The runner's per-partition progress, as ReadScope reads it for asOf (a Redis hash).
+  const progress = (partition: number, watermark: number) =>
+    JSON.stringify({ partition, watermark, latestEventTime: watermark, latestPublishedAt: 0 })
+  const hashes: Record<string, Record<string, string>> = {
+    'fixture:top-k:g1:progress': {
+      '0': progress(0, Date.UTC(2018, 1, 20)),
+      '1': progress(1, Date.UTC(2018, 2, 2)),
+    },
+  }
+  const redis = { hgetall: async (key: string) => ({ ...(hashes[key] ?? {}) }) }
+  const { ask } = await fixtureApi(t, rows, { redis: redis as never })
+  const answer = await ask<Answer>(query, { bucket: 'MONTH' })
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors))
+  const topK = answer.data!.topK!
+  // March is ranked too, but the slowest partition is still in February.
+  assert.equal(topK.asOf.watermark, '2018-02-20T00:00:00.000Z')
+  assert.equal(topK.bucketStart, '2018-02-01T00:00:00.000Z')
+  assert.deepEqual(
+    topK.entries.map((e) => e.key),
+    ['px'],
+  )
+})
