@@ -276,7 +276,9 @@ async function publishTimeline(
     options.restart,
   )
   if (start === timeline.length) {
-    console.log(`all ${number(start)} events already published; pass --restart to replay`)
+    console.log(
+      `all ${number(start)} events already published (checkpoint ${options.checkpointPath}); delete it, or pass --restart to kappa simulate, to publish them again`,
+    )
     return
   }
   if (start > 0) console.log(`resuming at event ${number(start)} of ${number(timeline.length)}`)

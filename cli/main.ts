@@ -187,7 +187,12 @@ program
       dir,
       pacing: createPacing({ mode: 'max' }),
       batchSize: 500,
-      checkpointPath: join(dir, '.simulate-checkpoint.json'),
+      // One checkpoint per namespace and topic prefix: a demo publishing to other topics
+      // starts from the beginning instead of finding the data already published.
+      checkpointPath: join(
+        dir,
+        `.simulate-checkpoint.${ctx.config.namespace}.${ctx.config.topicPrefix || 'olist'}.json`,
+      ),
       rejectsPath: join(dir, 'rejects.csv'),
       restart: false,
       strict: true,
