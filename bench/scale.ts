@@ -32,6 +32,7 @@ import { streamTimeline } from '../data/simulate/index.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { BronzePublisher } from '../streams/publisher.ts'
 import { caughtUp, JobProcess } from '../test/support/job-process.ts'
+import { cleanUp } from './cleanup.ts'
 import { BENCH_SEED } from './pipeline.ts'
 
 const BATCH = 500
@@ -185,29 +186,6 @@ async function runScale(base: Platform, scale: number, index: number): Promise<S
     await platform.close()
     await rm(dir, { recursive: true, force: true })
     await rm(chdbDir, { recursive: true, force: true })
-  }
-}
-
-/** The scale's topics, groups and Redis keys. */
-async function cleanUp(platform: Platform): Promise<void> {
-  const { namespace, topicPrefix } = platform.config
-  const admin = platform.kafka.admin()
-  await admin.connect()
-  try {
-    const topics = (await admin.listTopics()).filter(
-      (t) => t.startsWith(topicPrefix) || t.startsWith(`${namespace}.`),
-    )
-    if (topics.length > 0) await admin.deleteTopics({ topics })
-    const groups = (await admin.listGroups()).groups
-      .map((g) => g.groupId)
-      .filter((g) => g.startsWith(`${namespace}.`))
-    if (groups.length > 0) await admin.deleteGroups(groups).catch(() => undefined)
-  } finally {
-    await admin.disconnect()
-  }
-  const stream = platform.redis.scanStream({ match: `${namespace}:*`, count: 1000 })
-  for await (const keys of stream as AsyncIterable<string[]>) {
-    if (keys.length > 0) await platform.redis.unlink(...keys)
   }
 }
 
