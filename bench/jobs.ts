@@ -13,6 +13,7 @@ import { type BronzeTopicId, bronzeTopics, topicName } from '../schemas/topics.t
 import { startJobs } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { deadLetterTopic } from '../streams/runtime/dead-letter.ts'
+import { startCpuProfile, startHeapProfile, summarizeProfile } from './cpu-profile.ts'
 
 const SEED = 20240601
 const BATCH = 500
@@ -193,6 +194,9 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       }
     }
     let running: Awaited<ReturnType<typeof startJobs>> | undefined
+    const profilePath = process.env.BENCH_CPU_PROFILE
+    const profiler = profilePath ? await startCpuProfile() : undefined
+    const heap = process.env.BENCH_HEAP_PROFILE ? await startHeapProfile() : undefined
     // Settled at once, so a failed poll is not an unhandled rejection while jobs still start.
     const polled = poll().then(
       () => undefined,
@@ -205,6 +209,10 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
     } finally {
       stopping = true
       await polled
+      const profile = await profiler?.stop(profilePath!)
+      if (profile) printProfile(print, profilePath!, profile)
+      for (const [fn, bytes] of (await heap?.stop()) ?? [])
+        print(`${n(bytes / 2 ** 20).padStart(8)} MB  ${fn}`)
       await running?.stop()
     }
     const wallMs = Math.max(...jobs.map((job) => job.doneMs!))
@@ -300,7 +308,11 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
     print(
       `all jobs ${n(bronzeRate)} bronze records/s (${n(bronze)} records in ${seconds(wallMs)} s) ÷ raw ${n(rawRate)} msgs/s = ${(bronzeRate / rawRate).toFixed(3)} (per bronze record)`,
     )
-    printBreakdown(print, await phaseSums(platform))
+    printBreakdown(
+      print,
+      await phaseSums(platform),
+      new Map(jobs.map((job) => [job.name, job.events])),
+    )
   } finally {
     await admin.disconnect()
     await rm(dir, { recursive: true, force: true })
@@ -316,18 +328,44 @@ async function dropState(platform: Platform): Promise<void> {
   }
 }
 
+/** The jobs phase's main-thread CPU profile, summed by owner and by function. */
+function printProfile(
+  print: (line: string) => void,
+  path: string,
+  profile: Parameters<typeof summarizeProfile>[0],
+) {
+  const { owners, functions } = summarizeProfile(profile)
+  const percent = (share: number) => `${(100 * share).toFixed(1)} %`.padStart(7)
+  print(`\nCPU profile of the jobs phase (main thread, self time), written to ${path}:`)
+  for (const [owner, share] of owners) print(`${percent(share)}  ${owner}`)
+  print('top functions:')
+  for (const [fn, share] of functions) print(`${percent(share)}  ${fn}`)
+}
+
+interface PhaseSums {
+  /** Seconds per job and phase. */
+  readonly seconds: Map<string, Map<string, number>>
+  /** Batches per job: how often its batches were decoded. */
+  readonly batches: Map<string, number>
+}
+
 /** Seconds spent in each batch phase, per job, from the runtime's own histogram. */
-async function phaseSums(platform: Platform): Promise<Map<string, Map<string, number>>> {
+async function phaseSums(platform: Platform): Promise<PhaseSums> {
   const metric = await platform.metrics.getSingleMetric('kappa_job_phase_seconds')?.get()
-  const sums = new Map<string, Map<string, number>>()
+  const seconds = new Map<string, Map<string, number>>()
+  const batches = new Map<string, number>()
   for (const value of metric?.values ?? []) {
-    if ((value as { metricName?: string }).metricName !== 'kappa_job_phase_seconds_sum') continue
+    const name = (value as { metricName?: string }).metricName
     const job = String(value.labels.job)
-    const byPhase = sums.get(job) ?? new Map<string, number>()
+    if (name === 'kappa_job_phase_seconds_count' && value.labels.phase === 'decode') {
+      batches.set(job, value.value)
+    }
+    if (name !== 'kappa_job_phase_seconds_sum') continue
+    const byPhase = seconds.get(job) ?? new Map<string, number>()
     byPhase.set(String(value.labels.phase), value.value)
-    sums.set(job, byPhase)
+    seconds.set(job, byPhase)
   }
-  return sums
+  return { seconds, batches }
 }
 
 const PHASES = [
@@ -342,13 +380,20 @@ const PHASES = [
   'broker_wait',
 ] as const
 
-function printBreakdown(print: (line: string) => void, sums: Map<string, Map<string, number>>) {
+function printBreakdown(
+  print: (line: string) => void,
+  { seconds: sums, batches }: PhaseSums,
+  events: ReadonlyMap<string, number>,
+) {
   print('\nwhere each job spent its time, seconds (share of its total):')
-  const widths = [17, ...PHASES.map(() => 13)]
-  print(pad(['job', ...PHASES], widths))
+  const widths = [17, ...PHASES.map(() => 13), 8, 8]
+  print(pad(['job', ...PHASES, 'batches', 'evts/b'], widths))
   const totals = new Map<string, number>()
+  let allBatches = 0
   for (const [job, byPhase] of [...sums].sort()) {
     const total = [...byPhase.values()].reduce((a, b) => a + b, 0)
+    const count = batches.get(job) ?? 0
+    allBatches += count
     print(
       pad(
         [
@@ -358,12 +403,15 @@ function printBreakdown(print: (line: string) => void, sums: Map<string, Map<str
             totals.set(p, (totals.get(p) ?? 0) + s)
             return `${s.toFixed(1)} (${Math.round((100 * s) / total)}%)`
           }),
+          n(count),
+          n((events.get(job) ?? 0) / Math.max(1, count)),
         ],
         widths,
       ),
     )
   }
   const all = [...totals.values()].reduce((a, b) => a + b, 0)
+  const allEvents = [...events.values()].reduce((a, b) => a + b, 0)
   print(
     pad(
       [
@@ -372,6 +420,8 @@ function printBreakdown(print: (line: string) => void, sums: Map<string, Map<str
           (p) =>
             `${(totals.get(p) ?? 0).toFixed(1)} (${Math.round((100 * (totals.get(p) ?? 0)) / all)}%)`,
         ),
+        n(allBatches),
+        n(allEvents / Math.max(1, allBatches)),
       ],
       widths,
     ),
