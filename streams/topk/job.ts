@@ -18,7 +18,7 @@ import {
   newPartial,
   type PartialSketch,
   partialCodec,
-  rankedSketch,
+  rankedSketchBytes,
 } from './partial.ts'
 
 type Input = 'orderItem' | 'orderStatus'
@@ -54,7 +54,8 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   name: 'top-k',
   // 2: the retraction horizon is judged per topic, so replays count identically.
   // 3: candidates nominated by adds only (see PartialSketch), so replays rank identically.
-  version: '3',
+  // 4: partials written in sketch format 2 (sparse counters): same counts, other bytes.
+  version: '4',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
   outputs: [topkPartials.name],
@@ -160,15 +161,14 @@ function flushPartials({ scope, watermark }: PartitionContext<PartialSketch>): T
     const partial = scope.get(key)!
     const { dimension, kind, start } = partial.bucket
     if (partial.ops > partial.flushedOps) {
-      const sketch = rankedSketch(partial)
       outputs.push(
         output(topkPartials, {
           dimension,
           bucket_kind: kind,
           bucket_start: start,
           partition: scope.partition,
-          sketch: Buffer.from(sketch.serialize()).toString('base64'),
-          total: sketch.total,
+          sketch: Buffer.from(rankedSketchBytes(partial)).toString('base64'),
+          total: partial.sketch.total,
           version: partial.ops,
         }),
       )

@@ -49,8 +49,8 @@ const isDimension = (value: string): value is Dimension =>
   (dimensions as readonly string[]).includes(value)
 
 /** The net sketch ranked by the candidates its gross sketch nominates: what a partial row holds. */
-export const rankedSketch = (partial: PartialSketch): CountMinSketch =>
-  partial.sketch.withCandidates(partial.gross.toState().candidates)
+export const rankedSketchBytes = (partial: PartialSketch): Uint8Array =>
+  partial.sketch.serializeWithCandidates(partial.gross.candidateKeys())
 
 const toBase64 = (sketch: CountMinSketch) => Buffer.from(sketch.serialize()).toString('base64')
 const fromBase64 = (text: string) => CountMinSketch.deserialize(Buffer.from(text, 'base64'))

@@ -116,15 +116,24 @@ export class CountMinSketch {
         throw sketchError('CONFIG_INVALID', 'counters must be safe integers', { counter })
       }
     }
-    sketch.counters.set(state.counters)
-    sketch.n = state.total
-    const ranked = [...new Set(state.candidates)]
-      .map((key) => ({ key, estimate: sketch.estimate(key) }))
+    return sketch.filled(state.counters, state.total, state.candidates)
+  }
+
+  /** Takes counters already known to be valid, and ranks `candidates` against them. */
+  private filled(
+    counters: Float64Array,
+    total: number,
+    candidates: readonly string[],
+  ): CountMinSketch {
+    this.counters.set(counters)
+    this.n = total
+    const ranked = [...new Set(candidates)]
+      .map((key) => ({ key, estimate: this.estimate(key) }))
       .sort(compareRank)
-      .slice(0, sketch.candidateCapacity)
-    const reestimate = (key: string) => sketch.estimate(key)
-    for (const { key, estimate } of ranked) sketch.candidates.offer(key, estimate, reestimate)
-    return sketch
+      .slice(0, this.candidateCapacity)
+    const reestimate = (key: string) => this.estimate(key)
+    for (const { key, estimate } of ranked) this.candidates.offer(key, estimate, reestimate)
+    return this
   }
 
   static deserialize(bytes: Uint8Array): CountMinSketch {
@@ -229,7 +238,26 @@ export class CountMinSketch {
    * adds and retractions nominates them from elsewhere.
    */
   withCandidates(keys: readonly string[]): CountMinSketch {
-    return CountMinSketch.fromState({ ...this.toState(), candidates: keys })
+    return new CountMinSketch(this.shape()).filled(this.counters, this.n, keys)
+  }
+
+  /** The bytes of `withCandidates(keys)`, without building that sketch. */
+  serializeWithCandidates(keys: readonly string[]): Uint8Array {
+    const ranked = [...new Set(keys)]
+      .map((key) => ({ key, estimate: this.estimate(key) }))
+      .sort(compareRank)
+      .slice(0, this.candidateCapacity)
+    return encodeState({
+      ...this.shape(),
+      total: this.n,
+      counters: this.counters,
+      candidates: ranked.map(({ key }) => key),
+    })
+  }
+
+  /** The candidate keys, in no particular order. */
+  candidateKeys(): string[] {
+    return this.candidates.keys()
   }
 
   /** Approximate heap footprint (counters plus candidates), for flushing on a memory bound. */
@@ -240,11 +268,7 @@ export class CountMinSketch {
   /** A copy of the state, candidates in ascending key order. */
   toState(): SketchState {
     return {
-      width: this.width,
-      depth: this.depth,
-      seed: this.seed,
-      conservative: this.conservative,
-      candidateCapacity: this.candidateCapacity,
+      ...this.shape(),
       total: this.n,
       counters: this.counters.slice(),
       candidates: this.candidates.keys().sort(),
@@ -252,7 +276,18 @@ export class CountMinSketch {
   }
 
   serialize(): Uint8Array {
-    return encodeState(this.toState())
+    // encodeState only reads the counters and sorts its own copy of the keys: no copy here.
+    return encodeState({
+      ...this.shape(),
+      total: this.n,
+      counters: this.counters,
+      candidates: this.candidateKeys(),
+    })
+  }
+
+  private shape(): Required<CountMinOptions> {
+    const { width, depth, seed, conservative, candidateCapacity } = this
+    return { width, depth, seed, conservative, candidateCapacity }
   }
 
   private addPlain(count: number): number {

@@ -241,4 +241,17 @@ describe('CountMinSketch candidates from elsewhere', () => {
       ['b', 'c'],
     )
   })
+
+  it('serializeWithCandidates writes the bytes of withCandidates', () => {
+    fc.assert(
+      fc.property(addsArb(), fc.array(fc.string(), { maxLength: 80 }), (adds, keys) => {
+        const sketch = new CountMinSketch({ width: 64, depth: 3, candidateCapacity: 16 })
+        for (const { key, count } of adds) sketch.add(key, count)
+        assert.deepEqual(
+          sketch.serializeWithCandidates(keys),
+          sketch.withCandidates(keys).serialize(),
+        )
+      }),
+    )
+  })
 })
