@@ -57,42 +57,31 @@ export class AvroCodec {
     bytes: Buffer | null,
     context: RecordContext,
   ): Promise<V> {
-    if (bytes === null || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
-      throw new PlatformError('DECODE_FAILED', 'value is not in Confluent Avro wire format', {
-        context,
-      })
-    }
-    const schemaId = bytes.readInt32BE(1)
+    const schemaId = schemaIdOf(bytes, () => context)
     try {
-      const { reader, resolver } = await this.resolverFor(schemaId, spec.schema)
-      return reader.fromBuffer(bytes.subarray(HEADER_BYTES), resolver as never) as V
+      const entry = await this.resolverFor(schemaId, spec.schema)
+      return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
     } catch (error) {
-      const status = (error as { status?: unknown }).status
-      if (status === 404 || status === 40403) {
-        throw new PlatformError(
-          'SCHEMA_UNKNOWN',
-          `schema id ${schemaId} is unknown to the registry`,
-          {
-            cause: error,
-            context: { ...context, schemaId },
-          },
-        )
-      }
-      if (typeof status === 'number' || isNetworkError(error)) {
-        throw new PlatformError('SERVICE_UNAVAILABLE', 'schema registry request failed', {
-          cause: error,
-          retriable: true,
-          context: { ...context, schemaId },
-        })
-      }
-      throw new PlatformError(
-        'DECODE_FAILED',
-        `Avro body does not decode with schema ${schemaId}`,
-        {
-          cause: error,
-          context: { ...context, schemaId },
-        },
-      )
+      throw decodeError(error, schemaId, context)
+    }
+  }
+
+  /**
+   * `decode` without waiting, for the hot path: undefined when the writer schema has not been
+   * fetched yet (`decode` fetches it). Its errors carry the schema id only; the caller, which
+   * knows the record, adds the rest (see `withRecordContext`).
+   */
+  decodeIfKnown<V>(
+    spec: Pick<TopicSpec<never>, 'name' | 'schema'>,
+    bytes: Buffer | null,
+  ): V | undefined {
+    const schemaId = schemaIdOf(bytes, () => ({}))
+    const entry = this.resolvers.get(`${schemaId}/${spec.schema}`)
+    if (!entry) return undefined
+    try {
+      return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
+    } catch (error) {
+      throw decodeError(error, schemaId, {})
     }
   }
 
@@ -112,6 +101,46 @@ export class AvroCodec {
     this.resolvers.set(cacheKey, entry)
     return entry
   }
+}
+
+/** The same error with the record's context added to its own. */
+export function withRecordContext(error: PlatformError, context: RecordContext): PlatformError {
+  return new PlatformError(error.code, error.message, {
+    cause: error.cause,
+    retriable: error.retriable,
+    context: { ...context, ...error.context },
+  })
+}
+
+/** The writer schema id of a value in Confluent wire format; DECODE_FAILED when it is not. */
+function schemaIdOf(bytes: Buffer | null, context: () => RecordContext): number {
+  if (bytes === null || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
+    throw new PlatformError('DECODE_FAILED', 'value is not in Confluent Avro wire format', {
+      context: context(),
+    })
+  }
+  return bytes.readInt32BE(1)
+}
+
+function decodeError(error: unknown, schemaId: number, context: RecordContext): PlatformError {
+  const status = (error as { status?: unknown }).status
+  if (status === 404 || status === 40403) {
+    return new PlatformError('SCHEMA_UNKNOWN', `schema id ${schemaId} is unknown to the registry`, {
+      cause: error,
+      context: { ...context, schemaId },
+    })
+  }
+  if (typeof status === 'number' || isNetworkError(error)) {
+    return new PlatformError('SERVICE_UNAVAILABLE', 'schema registry request failed', {
+      cause: error,
+      retriable: true,
+      context: { ...context, schemaId },
+    })
+  }
+  return new PlatformError('DECODE_FAILED', `Avro body does not decode with schema ${schemaId}`, {
+    cause: error,
+    context: { ...context, schemaId },
+  })
 }
 
 /** avsc types of record values; `getSchema` returns one (the client caches it by id). */

@@ -53,10 +53,14 @@ export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery>
         utcDay(previous) === utcDay(watermark)
       )
         return outputs
-      for (const key of scope.keys().sort()) {
+      // Sorted after filtering: the order of rows is fixed, and most entries are not overdue.
+      const overdue = scope.keys().filter((key) => {
+        const pending = scope.get(key)!
+        return overdueDays(pending.estimated_delivery_at, watermark) > pending.flagged_days
+      })
+      for (const key of overdue.sort()) {
         const pending = scope.get(key)!
         const days = overdueDays(pending.estimated_delivery_at, watermark)
-        if (days <= pending.flagged_days) continue
         scope.set(key, { ...pending, flagged_days: days })
         outputs.push(openDelayRow(pending, days))
       }

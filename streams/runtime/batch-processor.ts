@@ -1,7 +1,7 @@
 import { isPlatformError, PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
-import type { AvroCodec } from '../../schemas/codec.ts'
+import { type AvroCodec, withRecordContext } from '../../schemas/codec.ts'
 import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
 import { type AppliedBatch, applyBatch, eventTimeOf } from './apply.ts'
@@ -324,17 +324,16 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     const events: InputEvent<T>[] = []
     const deadLetters: DeadLetter[] = []
     const slicer = new Slicer()
+    const spec = { name: topic, schema: topics[topicId].schema }
+    const { codec } = this.options
     for (const record of records) {
-      await slicer.pause()
+      if (slicer.due()) await slicer.pause()
       if (applied !== undefined && BigInt(record.offset) <= applied) continue
       const key = record.key?.toString() ?? ''
-      const source = { topic, partition, offset: record.offset }
       try {
-        const value = await this.options.codec.decode(
-          { name: topic, schema: topics[topicId].schema },
-          record.value,
-          { ...source, key },
-        )
+        const value =
+          codec.decodeIfKnown(spec, record.value) ??
+          (await codec.decode(spec, record.value, { topic, partition, offset: record.offset, key }))
         events.push({
           topic: topicId,
           key,
@@ -344,7 +343,12 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
         } as InputEvent<T>)
       } catch (error) {
         if (!isPlatformError(error) || error.retriable) throw error
-        deadLetters.push({ message: record, error, source })
+        const source = { topic, partition, offset: record.offset }
+        deadLetters.push({
+          message: record,
+          error: withRecordContext(error, { ...source, key }),
+          source,
+        })
       }
     }
     return { events, deadLetters }

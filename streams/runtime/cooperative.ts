@@ -14,8 +14,13 @@ export class Slicer {
     this.since = this.now()
   }
 
+  /** Whether the slice is used up: a hot loop checks this before awaiting `pause()`. */
+  due(): boolean {
+    return this.now() - this.since >= this.sliceMs
+  }
+
   async pause(): Promise<void> {
-    if (this.now() - this.since < this.sliceMs) return
+    if (!this.due()) return
     await new Promise((resolve) => setImmediate(resolve))
     this.since = this.now()
   }

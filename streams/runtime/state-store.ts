@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis'
 
+/** Keys per MSET or DEL inside a commit: large enough to amortize, small enough not to stall Redis. */
+const KEYS_PER_COMMAND = 1_000
+
 /** Encoded partition-scope changes (see `PartitionScope.takeChanges`). */
 export interface ScopeChanges {
   readonly partition: number
@@ -113,9 +116,18 @@ export class RedisStateStore<S> {
       return false
     }
     const tx = this.redis.multi()
+    // Many keys per command: one queued command (and promise) per key cost more than the writes.
+    const sets: string[] = []
+    const deletes: string[] = []
     for (const [key, state] of changes) {
-      if (state === undefined) tx.del(this.stateKey(key))
-      else tx.set(this.stateKey(key), JSON.stringify(state))
+      if (state === undefined) deletes.push(this.stateKey(key))
+      else sets.push(this.stateKey(key), JSON.stringify(state))
+    }
+    for (let i = 0; i < sets.length; i += 2 * KEYS_PER_COMMAND) {
+      tx.mset(...sets.slice(i, i + 2 * KEYS_PER_COMMAND))
+    }
+    for (let i = 0; i < deletes.length; i += KEYS_PER_COMMAND) {
+      tx.del(...deletes.slice(i, i + KEYS_PER_COMMAND))
     }
     if (scope && scope.set.length > 0) tx.hset(this.scopeKey(scope.partition), ...scope.set.flat())
     if (scope && scope.deleted.length > 0) tx.hdel(this.scopeKey(scope.partition), ...scope.deleted)
