@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
-import { readFileSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Platform } from '../../core/platform.ts'
-import type { JobEntry } from '../../streams/jobs.ts'
+import { type JobEntry, jobCatalogue } from '../../streams/jobs.ts'
+import { newRunOn } from './dedicated-services.ts'
+import { publishGenerated } from './generated.ts'
 import {
   caughtUp,
   dumpTables,
@@ -181,4 +185,79 @@ export function logEntries(log: string): Array<Record<string, unknown>> {
       return []
     }
   })
+}
+
+export interface DisruptedComparison {
+  readonly clean: RunResult
+  readonly disrupted: RunResult
+  readonly tables: readonly string[]
+}
+
+/**
+ * The restart tests' frame: a generated dataset published to `platform` (a dedicated service
+ * in it), every job run over it once cleanly and once with `disrupt` called partway (30 % of
+ * the inputs committed), both settled. `assertRecovered` then compares them.
+ */
+export async function cleanThenDisrupted(
+  t: TestContext,
+  platform: Platform,
+  options: {
+    readonly seed: number
+    readonly label: string
+    readonly disrupt: (partway: Partway) => Promise<void>
+  },
+): Promise<DisruptedComparison> {
+  const entries = Object.values(jobCatalogue)
+  const tables = [...new Set(entries.flatMap((entry) => Object.keys(entry.tables)))].sort()
+  const work = mkdtempSync(join(tmpdir(), 'kappa-disrupted-'))
+  t.after(() => rmSync(work, { recursive: true, force: true }))
+  // Small producer batches make many small consumer batches: the run lasts long enough to be
+  // caught in its middle.
+  await publishGenerated(platform, { work, scale: 0.02, seed: options.seed, batchSize: 100 })
+  // The crash test's session timeout (the broker's minimum): a dead member's slot frees quickly.
+  const run = { env: { CONSUMER_SESSION_TIMEOUT_MS: '6000' }, catchUpMs: 6 * 60_000 }
+  const clean = await runToEnd(platform, newRunOn(t, platform), entries, tables, {
+    ...run,
+    label: 'clean run',
+  })
+  t.diagnostic(`clean run settled in ${clean.seconds.toFixed(1)}s`)
+  for (const table of tables) {
+    assert.ok(clean.tables[table]!.length > 0, `${table} is empty in the clean run`)
+  }
+  const disruptedRun = newRunOn(t, platform)
+  const disrupted = await runToEnd(platform, disruptedRun, entries, tables, {
+    ...run,
+    label: options.label,
+    during: async (job) => {
+      const partway = await untilPartway(platform, job, entries, disruptedRun.namespace, {
+        fraction: 0.3,
+      })
+      await options.disrupt(partway)
+    },
+  })
+  t.diagnostic(
+    `${options.label} settled in ${disrupted.seconds.toFixed(1)}s (clean ${clean.seconds.toFixed(1)}s)`,
+  )
+  return { clean, disrupted, tables }
+}
+
+/** Every job healthy after the disruption, and every table equal to the clean run's. */
+export function assertRecovered(
+  t: TestContext,
+  { clean, disrupted, tables }: DisruptedComparison,
+  after: string,
+): void {
+  for (const [name, job] of Object.entries(disrupted.health)) {
+    t.diagnostic(
+      `${name}: ${job.groupJoins} group joins, ${job.consumerReplacements} consumer replacements`,
+    )
+    assert.ok(job.healthy, `${name} is not healthy after ${after}: ${job.state}`)
+  }
+  for (const table of tables) {
+    assert.deepEqual(
+      disrupted.tables[table],
+      clean.tables[table],
+      `${table} differs after ${after}`,
+    )
+  }
 }

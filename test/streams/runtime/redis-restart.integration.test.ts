@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { jobCatalogue } from '../../../streams/jobs.ts'
-import {
-  createPlatformOn,
-  newRunOn,
-  startDedicatedRedis,
-} from '../../support/dedicated-services.ts'
-import { publishGenerated } from '../../support/generated.ts'
-import { logEntries, runToEnd, untilPartway } from '../../support/mid-run.ts'
+import { createPlatformOn, startDedicatedRedis } from '../../support/dedicated-services.ts'
+import { assertRecovered, cleanThenDisrupted, logEntries } from '../../support/mid-run.ts'
 
 /**
  * Redis restart: the six jobs in one `kappa run` process over a generated dataset; in the
@@ -26,16 +18,8 @@ import { logEntries, runToEnd, untilPartway } from '../../support/mid-run.ts'
  * everything, as a server without persistence would, is the state-loss test's case.) The
  * suite's broker and registry are used as they are; the shared Redis is never touched.
  */
-const SCALE = 0.02
-const SEED = 20_260_115
-/** The crash test's setting (the broker's minimum). */
-const SESSION_TIMEOUT_MS = '6000'
-const CATCH_UP_MS = 6 * 60_000
 /** How long Redis stays down before it is started again. */
 const DOWN_MS = 4_000
-const entries = Object.values(jobCatalogue)
-const tables = [...new Set(entries.flatMap((entry) => Object.keys(entry.tables)))].sort()
-const env = { CONSUMER_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS }
 
 test('Redis shut down mid-run and started again: its state survives and every table equals a clean run', {
   timeout: 20 * 60_000,
@@ -43,29 +27,10 @@ test('Redis shut down mid-run and started again: its state survives and every ta
   // Never skipped: without redis-server to start, this fails and says what is missing.
   const redis = await startDedicatedRedis(t)
   const platform = await createPlatformOn(t, { redisUrl: redis.url }, { partitions: 3 })
-  const work = mkdtempSync(join(tmpdir(), 'kappa-redis-restart-'))
-  t.after(() => rmSync(work, { recursive: true, force: true }))
-  // Small producer batches make many small consumer batches: the run lasts long enough to be
-  // caught in its middle.
-  await publishGenerated(platform, { work, scale: SCALE, seed: SEED, batchSize: 100 })
-
-  const clean = await runToEnd(platform, newRunOn(t, platform), entries, tables, {
-    label: 'clean run',
-    env,
-    catchUpMs: CATCH_UP_MS,
-  })
-  t.diagnostic(`clean run settled in ${clean.seconds.toFixed(1)}s`)
-  for (const table of tables) {
-    assert.ok(clean.tables[table]!.length > 0, `${table} is empty in the clean run`)
-  }
-
-  const run = newRunOn(t, platform)
-  const restarted = await runToEnd(platform, run, entries, tables, {
+  const runs = await cleanThenDisrupted(t, platform, {
+    seed: 20_260_115,
     label: 'redis restarted mid-run',
-    env,
-    catchUpMs: CATCH_UP_MS,
-    during: async (job) => {
-      const partway = await untilPartway(platform, job, entries, run.namespace, { fraction: 0.3 })
+    disrupt: async (partway) => {
       t.diagnostic(
         `shutting Redis down with ${(partway.done * 100).toFixed(0)}% committed; behind: ${JSON.stringify(partway.lag)}`,
       )
@@ -81,9 +46,6 @@ test('Redis shut down mid-run and started again: its state survives and every ta
       )
     },
   })
-  t.diagnostic(
-    `restarted run settled in ${restarted.seconds.toFixed(1)}s (clean ${clean.seconds.toFixed(1)}s)`,
-  )
 
   // The restart was a real one of a persisted server: it shut down cleanly and came back from
   // its append-only file.
@@ -91,13 +53,7 @@ test('Redis shut down mid-run and started again: its state survives and every ta
   assert.match(redisLog, /ready to exit, bye bye/, 'redis did not shut down cleanly')
   assert.match(redisLog, /DB loaded from append only file/, 'redis did not load its AOF')
 
-  for (const [name, job] of Object.entries(restarted.health)) {
-    t.diagnostic(
-      `${name}: ${job.groupJoins} group joins, ${job.consumerReplacements} consumer replacements`,
-    )
-    assert.ok(job.healthy, `${name} is not healthy after Redis came back: ${job.state}`)
-  }
-  const log = logEntries(restarted.log)
+  const log = logEntries(runs.disrupted.log)
   const failures = log.filter((entry) => Number(entry.level) >= 50)
   t.diagnostic(
     `${failures.length} error(s) logged during the outage: ${[...new Set(failures.map((e) => e.msg))].join('; ')}`,
@@ -105,12 +61,5 @@ test('Redis shut down mid-run and started again: its state survives and every ta
   // State survived, so nothing was rebuilt from the log: the jobs went on from their checkpoints.
   const rewinds = log.filter((entry) => entry.msg === 'rewinding to rebuild state')
   assert.equal(rewinds.length, 0, `jobs rebuilt state Redis still held: ${JSON.stringify(rewinds)}`)
-
-  for (const table of tables) {
-    assert.deepEqual(
-      restarted.tables[table],
-      clean.tables[table],
-      `${table} differs after the Redis restart`,
-    )
-  }
+  assertRecovered(t, runs, 'the Redis restart')
 })
