@@ -18,6 +18,8 @@ import { startCpuProfile, startHeapProfile, summarizeProfile } from './cpu-profi
 const SEED = 20240601
 const BATCH = 500
 const POLL_MS = 250
+/** ConsumerPerformance runs per topic; the fastest counts. */
+const PERF_RUNS = 3
 const PROGRESS_EVERY_MS = 15_000
 const root = fileURLToPath(new URL('..', import.meta.url))
 const run = promisify(execFile)
@@ -90,6 +92,7 @@ async function consumerPerfTest(
   platform: Platform,
   topic: Partitions,
   log4j: string,
+  attempt: number,
 ): Promise<PerfResult> {
   const { stdout } = await run(
     'java',
@@ -105,7 +108,7 @@ async function consumerPerfTest(
       '--messages',
       String(topic.events),
       '--group',
-      `${platform.config.namespace}.perf.${topic.topic}`,
+      `${platform.config.namespace}.perf.${topic.topic}.${attempt}`,
       '--timeout',
       '60000',
     ],
@@ -239,8 +242,16 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
     const inputTopics = [...new Set(jobs.flatMap((job) => job.inputs))].sort(
       (a, b) => b.events - a.events,
     )
+    // A topic reads in well under a second, where JIT warm-up and the page cache move a single
+    // run by 2-3x; the fastest of a few runs is what the broker can deliver.
     const perf: PerfResult[] = []
-    for (const topic of inputTopics) perf.push(await consumerPerfTest(platform, topic, log4j))
+    for (const topic of inputTopics) {
+      const runs: PerfResult[] = []
+      for (let attempt = 0; attempt < PERF_RUNS; attempt++) {
+        runs.push(await consumerPerfTest(platform, topic, log4j, attempt))
+      }
+      perf.push(runs.reduce((best, run) => (run.fetchMs < best.fetchMs ? run : best)))
+    }
     const rawMessages = perf.reduce((sum, p) => sum + p.messages, 0)
     const rawRate = (rawMessages * 1000) / perf.reduce((sum, p) => sum + p.fetchMs, 0)
 
@@ -284,7 +295,9 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       ),
     )
 
-    print('\nkafka-consumer-perf-test, same broker, same topics, after the jobs:')
+    print(
+      `\nkafka-consumer-perf-test, same broker, same topics, after the jobs (fastest of ${PERF_RUNS} runs per topic):`,
+    )
     print(pad(['topic', 'messages', 'fetch s', 'msgs/s', 'incl join'], widths))
     for (const p of perf) {
       print(

@@ -70,7 +70,14 @@ export class JobProcess {
     const logFile = join(logDir, 'run.log')
     const out = openSync(logFile, 'a')
     const jobs = entries.map(({ job }) => job.name)
-    const argv = [join(repoRoot, 'bin', 'kappa.js'), 'run', ...jobs, ...(options.args ?? [])]
+    // The flag bin/kappa.js's own shebang gives it; spawned through node it must be repeated.
+    const argv = [
+      '--max-semi-space-size=64',
+      join(repoRoot, 'bin', 'kappa.js'),
+      'run',
+      ...jobs,
+      ...(options.args ?? []),
+    ]
     const child = spawn(process.execPath, argv, {
       env: {
         ...process.env,
