@@ -9,6 +9,7 @@ import {
   type OlistFileName,
   type OlistRowArgs,
 } from '../olist/files.ts'
+import { IdSet } from './id-set.ts'
 import { readCsvEntries } from './record-reader.ts'
 import type { CsvReject } from './reject-report.ts'
 import { type KeyLookup, RowValidator } from './row-validator.ts'
@@ -35,11 +36,11 @@ export interface LoadSummary {
 
 /** Ids of the files other files reference, filled as those files load. */
 class KeySets implements KeyLookup {
-  readonly #sets = new Map<string, Set<string>>()
+  readonly #sets = new Map<string, IdSet>()
 
-  forFile(spec: FileSpec): Set<string> | null {
+  forFile(spec: FileSpec): IdSet | null {
     if (spec.key === undefined) return null
-    const set = new Set<string>()
+    const set = new IdSet()
     this.#sets.set(spec.name, set)
     return set
   }

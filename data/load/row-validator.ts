@@ -10,13 +10,19 @@ export interface KeyLookup {
   has(file: string, id: string): boolean
 }
 
+/** The ids of a file seen so far (an `IdSet`, or any set of strings). */
+export interface SeenKeys {
+  has(id: string): boolean
+  add(id: string): unknown
+}
+
 /** Checks one record against its file spec: field count, cell types, key and references. */
 export class RowValidator {
   readonly #spec: FileSpec
   readonly #keys: KeyLookup
-  readonly #seenKeys: Set<string> | null
+  readonly #seenKeys: SeenKeys | null
 
-  constructor(spec: FileSpec, keys: KeyLookup, seenKeys: Set<string> | null) {
+  constructor(spec: FileSpec, keys: KeyLookup, seenKeys: SeenKeys | null) {
     this.#spec = spec
     this.#keys = keys
     this.#seenKeys = seenKeys
