@@ -12,6 +12,8 @@ export interface AvroCodecOptions {
 /** Confluent wire format: magic byte 0, a 4-byte big-endian schema id, the Avro body. */
 const MAGIC_BYTE = 0
 const HEADER_BYTES = 5
+/** `decodeIfKnown` leaves the record's context to its caller. */
+const NO_CONTEXT: RecordContext = {}
 
 /**
  * Encodes and decodes topic values in Confluent's wire format. Decoding resolves the
@@ -57,7 +59,7 @@ export class AvroCodec {
     bytes: Buffer | null,
     context: RecordContext,
   ): Promise<V> {
-    const schemaId = schemaIdOf(bytes, () => context)
+    const schemaId = schemaIdOf(bytes, context)
     try {
       const entry = await this.resolverFor(schemaId, spec.schema)
       return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
@@ -75,13 +77,13 @@ export class AvroCodec {
     spec: Pick<TopicSpec<never>, 'name' | 'schema'>,
     bytes: Buffer | null,
   ): V | undefined {
-    const schemaId = schemaIdOf(bytes, () => ({}))
+    const schemaId = schemaIdOf(bytes, NO_CONTEXT)
     const entry = this.resolvers.get(`${schemaId}/${spec.schema}`)
     if (!entry) return undefined
     try {
       return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
     } catch (error) {
-      throw decodeError(error, schemaId, {})
+      throw decodeError(error, schemaId, NO_CONTEXT)
     }
   }
 
@@ -113,10 +115,10 @@ export function withRecordContext(error: PlatformError, context: RecordContext):
 }
 
 /** The writer schema id of a value in Confluent wire format; DECODE_FAILED when it is not. */
-function schemaIdOf(bytes: Buffer | null, context: () => RecordContext): number {
+function schemaIdOf(bytes: Buffer | null, context: RecordContext): number {
   if (bytes === null || bytes.length < HEADER_BYTES || bytes[0] !== MAGIC_BYTE) {
     throw new PlatformError('DECODE_FAILED', 'value is not in Confluent Avro wire format', {
-      context: context(),
+      context,
     })
   }
   return bytes.readInt32BE(1)
