@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { topicName } from '../../../schemas/topics.ts'
+import { topicName, topics } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
@@ -28,11 +28,17 @@ test('undecodable records are dead-lettered with the reason in headers; the job 
     Buffer.from('xx'),
   ])
   await publisher.publish([good('before')])
+  // A known writer schema with a cut-off body: fails on the decode path that needs no registry.
+  const encoded = await platform.codec.encode(
+    { name: topic, schema: topics.orderStatus.schema },
+    good('truncated').value,
+  )
   await producer.send({
     topic,
     messages: [
       { key: 'not-avro:purchase', value: Buffer.from('{"order_id":"json, not avro"}') },
       { key: 'unknown-id:purchase', value: unknownId },
+      { key: 'truncated:purchase', value: encoded.subarray(0, 9) },
     ],
   })
   await publisher.publish([
@@ -45,12 +51,18 @@ test('undecodable records are dead-lettered with the reason in headers; the job 
   const letters = await readAll(
     platform.kafka,
     [deadLetterTopic(platform.config.namespace, 'order-lifecycle')],
-    (r) => r.length >= 3,
+    (r) => r.length >= 4,
   )
   const byKey = new Map(letters.map((l) => [l.message.key?.toString(), l.message]))
   const header = (key: string, name: string) => byKey.get(key)?.headers?.[name]?.toString()
   assert.equal(header('not-avro:purchase', 'dlq.error.code'), 'DECODE_FAILED')
   assert.equal(header('unknown-id:purchase', 'dlq.error.code'), 'SCHEMA_UNKNOWN')
+  assert.equal(header('truncated:purchase', 'dlq.error.code'), 'DECODE_FAILED')
+  assert.match(
+    header('truncated:purchase', 'dlq.error.message') ?? '',
+    /does not decode with schema/,
+  )
+  assert.match(header('truncated:purchase', 'dlq.source.offset') ?? '', /^\d+$/)
   assert.equal(header('weird:teleported', 'dlq.error.code'), 'EVENT_INVALID')
   assert.match(header('weird:teleported', 'dlq.error.message') ?? '', /teleported/)
   assert.equal(header('not-avro:purchase', 'dlq.source.topic'), topic)
@@ -74,6 +86,6 @@ test('undecodable records are dead-lettered with the reason in headers; the job 
   assert.deepEqual(orders, ['after', 'before'])
 
   const metrics = await platform.metrics.getSingleMetricAsString('kappa_job_dead_letters_total')
-  assert.match(metrics, /code="DECODE_FAILED"\} 1/)
+  assert.match(metrics, /code="DECODE_FAILED"\} 2/)
   assert.match(metrics, /code="SCHEMA_UNKNOWN"\} 1/)
 })
