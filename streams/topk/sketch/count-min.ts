@@ -127,10 +127,7 @@ export class CountMinSketch {
   ): CountMinSketch {
     this.counters.set(counters)
     this.n = total
-    const ranked = [...new Set(candidates)]
-      .map((key) => ({ key, estimate: this.estimate(key) }))
-      .sort(compareRank)
-      .slice(0, this.candidateCapacity)
+    const ranked = this.bestOf(candidates)
     const reestimate = (key: string) => this.estimate(key)
     for (const { key, estimate } of ranked) this.candidates.offer(key, estimate, reestimate)
     return this
@@ -243,16 +240,7 @@ export class CountMinSketch {
 
   /** The bytes of `withCandidates(keys)`, without building that sketch. */
   serializeWithCandidates(keys: readonly string[]): Uint8Array {
-    const ranked = [...new Set(keys)]
-      .map((key) => ({ key, estimate: this.estimate(key) }))
-      .sort(compareRank)
-      .slice(0, this.candidateCapacity)
-    return encodeState({
-      ...this.shape(),
-      total: this.n,
-      counters: this.counters,
-      candidates: ranked.map(({ key }) => key),
-    })
+    return this.encode(this.bestOf(keys).map(({ key }) => key))
   }
 
   /** The candidate keys, in no particular order. */
@@ -276,13 +264,20 @@ export class CountMinSketch {
   }
 
   serialize(): Uint8Array {
-    // encodeState only reads the counters and sorts its own copy of the keys: no copy here.
-    return encodeState({
-      ...this.shape(),
-      total: this.n,
-      counters: this.counters,
-      candidates: this.candidateKeys(),
-    })
+    return this.encode(this.candidateKeys())
+  }
+
+  /** These counters with `candidates`; encodeState only reads them, so nothing is copied. */
+  private encode(candidates: readonly string[]): Uint8Array {
+    return encodeState({ ...this.shape(), total: this.n, counters: this.counters, candidates })
+  }
+
+  /** The best `candidateCapacity` of `keys` by this sketch's estimates, best first. */
+  private bestOf(keys: readonly string[]): Ranked[] {
+    return [...new Set(keys)]
+      .map((key) => ({ key, estimate: this.estimate(key) }))
+      .sort(compareRank)
+      .slice(0, this.candidateCapacity)
   }
 
   private shape(): Required<CountMinOptions> {
