@@ -12,8 +12,6 @@ export interface AvroCodecOptions {
 /** Confluent wire format: magic byte 0, a 4-byte big-endian schema id, the Avro body. */
 const MAGIC_BYTE = 0
 const HEADER_BYTES = 5
-/** `decodeIfKnown` leaves the record's context to its caller. */
-const NO_CONTEXT: RecordContext = {}
 
 /**
  * Encodes and decodes topic values in Confluent's wire format. Decoding resolves the
@@ -70,20 +68,20 @@ export class AvroCodec {
 
   /**
    * `decode` without waiting, for the hot path: undefined when the writer schema has not been
-   * fetched yet (`decode` fetches it). Its errors carry the schema id only; the caller, which
-   * knows the record, adds the rest (see `withRecordContext`).
+   * fetched yet (then `decode` fetches it).
    */
   decodeIfKnown<V>(
     spec: Pick<TopicSpec<never>, 'name' | 'schema'>,
     bytes: Buffer | null,
+    context: RecordContext,
   ): V | undefined {
-    const schemaId = schemaIdOf(bytes, NO_CONTEXT)
+    const schemaId = schemaIdOf(bytes, context)
     const entry = this.resolvers.get(`${schemaId}/${spec.schema}`)
     if (!entry) return undefined
     try {
       return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
     } catch (error) {
-      throw decodeError(error, schemaId, NO_CONTEXT)
+      throw decodeError(error, schemaId, context)
     }
   }
 
@@ -103,15 +101,6 @@ export class AvroCodec {
     this.resolvers.set(cacheKey, entry)
     return entry
   }
-}
-
-/** The same error with the record's context added to its own. */
-export function withRecordContext(error: PlatformError, context: RecordContext): PlatformError {
-  return new PlatformError(error.code, error.message, {
-    cause: error.cause,
-    retriable: error.retriable,
-    context: { ...context, ...error.context },
-  })
 }
 
 /** The writer schema id of a value in Confluent wire format; DECODE_FAILED when it is not. */

@@ -1,7 +1,7 @@
 import { isPlatformError, PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
-import { type AvroCodec, withRecordContext } from '../../schemas/codec.ts'
+import type { AvroCodec } from '../../schemas/codec.ts'
 import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
 import { type AppliedBatch, applyBatch, eventTimeOf } from './apply.ts'
@@ -330,10 +330,11 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       if (slicer.due()) await slicer.pause()
       if (applied !== undefined && BigInt(record.offset) <= applied) continue
       const key = record.key?.toString() ?? ''
+      const context = { topic, partition, offset: record.offset, key }
       try {
         const value =
-          codec.decodeIfKnown(spec, record.value) ??
-          (await codec.decode(spec, record.value, { topic, partition, offset: record.offset, key }))
+          codec.decodeIfKnown(spec, record.value, context) ??
+          (await codec.decode(spec, record.value, context))
         events.push({
           topic: topicId,
           key,
@@ -343,11 +344,10 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
         } as InputEvent<T>)
       } catch (error) {
         if (!isPlatformError(error) || error.retriable) throw error
-        const source = { topic, partition, offset: record.offset }
         deadLetters.push({
           message: record,
-          error: withRecordContext(error, { ...source, key }),
-          source,
+          error,
+          source: { topic, partition, offset: record.offset },
         })
       }
     }
