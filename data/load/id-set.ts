@@ -9,7 +9,7 @@ const INITIAL_SLOTS = 1 << 12
  * other id goes to a plain `Set`.
  */
 export class IdSet {
-  /** Four 32-bit words per slot; a slot is taken when its bit in `taken` is set. */
+  /** Four 32-bit words per slot; a slot is taken when its byte in `taken` is 1. */
   private words = new Uint32Array(INITIAL_SLOTS * 4)
   private taken = new Uint8Array(INITIAL_SLOTS)
   private compact = 0
@@ -23,7 +23,7 @@ export class IdSet {
 
   has(id: string): boolean {
     if (!this.parse(id)) return this.others.has(id)
-    return this.taken[this.slotOf(this.words, this.taken)] === 1
+    return this.taken[this.slotOf()] === 1
   }
 
   add(id: string): void {
@@ -33,7 +33,7 @@ export class IdSet {
     }
     // At most half full, so probes stay short.
     if ((this.compact + 1) * 2 > this.taken.length) this.grow()
-    const slot = this.slotOf(this.words, this.taken)
+    const slot = this.slotOf()
     if (this.taken[slot] === 1) return
     this.words.set(this.id, slot * 4)
     this.taken[slot] = 1
@@ -47,7 +47,8 @@ export class IdSet {
   }
 
   /** The slot holding the parsed id, or the empty slot where it would go (linear probing). */
-  private slotOf(words: Uint32Array, taken: Uint8Array): number {
+  private slotOf(): number {
+    const { words, taken } = this
     const [a, b, c, d] = this.id as unknown as [number, number, number, number]
     const mask = taken.length - 1
     let slot =
@@ -72,7 +73,7 @@ export class IdSet {
     for (let slot = 0; slot < oldTaken.length; slot++) {
       if (oldTaken[slot] !== 1) continue
       this.id.set(oldWords.subarray(slot * 4, slot * 4 + 4))
-      const to = this.slotOf(this.words, this.taken)
+      const to = this.slotOf()
       this.words.set(this.id, to * 4)
       this.taken[to] = 1
     }
