@@ -214,8 +214,11 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       await polled
       const profile = await profiler?.stop(profilePath!)
       if (profile) printProfile(print, profilePath!, profile)
-      for (const [fn, bytes] of (await heap?.stop()) ?? [])
-        print(`${n(bytes / 2 ** 20).padStart(8)} MB  ${fn}`)
+      const allocations = await heap?.stop()
+      if (allocations) {
+        print('\nallocated during the jobs phase (sampled), by function:')
+        for (const [fn, bytes] of allocations) print(`${n(bytes / 2 ** 20).padStart(8)} MB  ${fn}`)
+      }
       await running?.stop()
     }
     const wallMs = Math.max(...jobs.map((job) => job.doneMs!))
