@@ -15,10 +15,10 @@ import {
   updateBuild,
 } from '../sinks/generations.ts'
 import { deploymentOf } from '../streams/deployment.ts'
-import type { HostedDeployment, JobHost } from '../streams/job-host.ts'
+import type { DeploymentHandle, DeploymentSpec, JobHost } from '../streams/job-host.ts'
 import { type JobEntry, jobCatalogue } from '../streams/jobs.ts'
 import type { FaultInjector } from '../streams/runtime/faults.ts'
-import { RedisStateStore } from '../streams/runtime/state-store.ts'
+import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
 import { diffTable, identical, type TableDiff } from './diff.ts'
 import { assertReadable, checkInputSchemas, type SchemaVerdict } from './schema-check.ts'
 
@@ -82,7 +82,8 @@ export interface ReplayServiceOptions {
 interface Build {
   readonly entry: JobEntry
   generation: JobGeneration
-  hosted: HostedDeployment | undefined
+  /** Its deployment while it consumes (in the set of the builds started with it). */
+  hosted: DeploymentHandle | undefined
   /** Log start offset of each input partition, `topic:partition`. */
   lows: Map<string, bigint>
   samples: Array<{ at: number; consumed: number }>
@@ -114,6 +115,7 @@ export class ReplayService {
   /** Resumes what a previous process left: builds in progress, swaps half done. */
   async start(): Promise<void> {
     const { clickhouse } = this.options.platform
+    const resumed: Array<{ entry: JobEntry; generation: JobGeneration }> = []
     for (const generation of await listJobGenerations(clickhouse)) {
       const entry = this.options.host?.entryOf(generation.job)
       if (!entry || generation.dropped || generation.generation === 1) continue
@@ -127,8 +129,9 @@ export class ReplayService {
         { job: generation.job, generation: generation.generation, state },
         'resuming build',
       )
-      await this.track(entry, generation)
+      resumed.push({ entry, generation })
     }
+    await this.track(resumed)
     this.timer = setInterval(() => {
       this.ticking = this.ticking
         .then(() => this.tick())
@@ -142,7 +145,7 @@ export class ReplayService {
   async stop(): Promise<void> {
     clearInterval(this.timer)
     await this.ticking
-    for (const build of this.builds.values()) await build.hosted?.runner.stop()
+    for (const build of this.builds.values()) await build.hosted?.stop()
     this.builds.clear()
   }
 
@@ -207,7 +210,7 @@ export class ReplayService {
         )
       }
     }
-    const started: BuildProgress[] = []
+    const created: Array<{ entry: JobEntry; generation: JobGeneration }> = []
     for (const plan of plans) {
       const entry = this.entryOrThrow(plan.job)
       const generation = await createJobGeneration(
@@ -229,9 +232,9 @@ export class ReplayService {
         { job: plan.job, generation: generation.generation, kind: plan.kind, until: plan.until },
         'replay started',
       )
-      started.push((await this.track(entry, generation)).progress)
+      created.push({ entry, generation })
     }
-    return started
+    return (await this.track(created)).map((build) => build.progress)
   }
 
   /** Builds this process knows of, with their progress. */
@@ -259,7 +262,7 @@ export class ReplayService {
       )
     }
     const build = this.builds.get(keyOf(job, generation))
-    await build?.hosted?.runner.stop()
+    await build?.hosted?.stop()
     if (build) build.hosted = undefined
     this.options.faults?.reached('swap-after-build-stopped')
     await setLive(clickhouse, job, generation)
@@ -318,7 +321,7 @@ export class ReplayService {
       )
     }
     const build = this.builds.get(keyOf(job, generation))
-    await build?.hosted?.runner.stop()
+    await build?.hosted?.stop()
     this.builds.delete(keyOf(job, generation))
     await dropJobGeneration(platform.clickhouse, job, Object.values(entry.tables), generation)
     const deployment = deploymentOf(
@@ -346,27 +349,42 @@ export class ReplayService {
     this.logger.info({ job, generation }, 'generation dropped')
   }
 
-  private async track(entry: JobEntry, generation: JobGeneration): Promise<Build> {
+  /**
+   * Starts watching builds; those still consuming run together, sharing one consumer, as the
+   * live jobs do, so a replay of several jobs reads each input once.
+   */
+  private async track(
+    started: ReadonlyArray<{ entry: JobEntry; generation: JobGeneration }>,
+  ): Promise<Build[]> {
     const host = this.hostOrThrow()
     // Builds keep consuming until they go live, so a swap finds them current.
-    const running = ['building', 'caught_up', 'awaiting_swap'].includes(generation.build.state)
-    const hosted = running
-      ? await host.startDeployment(entry, generation.generation, {
-          ...(generation.until === null ? {} : { until: generation.until }),
-        })
-      : undefined
-    const build: Build = {
+    const consuming = started.filter(({ generation }) =>
+      ['building', 'caught_up', 'awaiting_swap'].includes(generation.build.state),
+    )
+    const specs: DeploymentSpec[] = consuming.map(({ entry, generation }) => ({
       entry,
-      generation,
-      hosted,
-      lows: await this.lowsOf(entry),
-      samples: [],
-      progress: emptyProgress(generation),
+      generation: generation.generation,
+      ...(generation.until === null ? {} : { until: generation.until }),
+    }))
+    const set = specs.length > 0 ? await host.startSet('build', specs) : undefined
+    const handles = new Map(set?.handles().map((h) => [h.runner.key, h.runner]) ?? [])
+    const builds: Build[] = []
+    for (const { entry, generation } of started) {
+      const running = consuming.some((c) => c.generation === generation)
+      const build: Build = {
+        entry,
+        generation,
+        hosted: running ? handles.get(`${generation.job}.g${generation.generation}`) : undefined,
+        lows: await this.lowsOf(entry),
+        samples: [],
+        progress: emptyProgress(generation),
+      }
+      this.builds.set(keyOf(entry.job.name, generation.generation), build)
+      this.options.platform.replayMetrics.running.set(labels(generation), running ? 1 : 0)
+      await this.measure(build)
+      builds.push(build)
     }
-    this.builds.set(keyOf(entry.job.name, generation.generation), build)
-    this.options.platform.replayMetrics.running.set(labels(generation), running ? 1 : 0)
-    await this.measure(build)
-    return build
+    return builds
   }
 
   private async lowsOf(entry: JobEntry): Promise<Map<string, bigint>> {
@@ -406,10 +424,10 @@ export class ReplayService {
       Object.keys(build.entry.tables),
       generation.generation,
     )
-    const checkpoints = await new RedisStateStore(
+    const checkpoints = await readCheckpoints(
       platform.redis,
-      deployment.stateNamespace,
-    ).checkpoints()
+      stateKeys(deployment.stateNamespace).checkpoint,
+    )
     let consumed = 0
     let target = 0
     let atTargets = true
@@ -428,7 +446,7 @@ export class ReplayService {
     const first = build.samples[0]!
     const seconds = (now - first.at) / 1000
     const rate = seconds >= 1 ? (consumed - first.consumed) / seconds : null
-    const status = build.hosted?.runner.status
+    const status = build.hosted?.status
     const pendingFlushes = (status?.pendingFlushes ?? 0) + (status?.pendingSinkWork ?? 0)
     build.progress = {
       ...build.progress,
@@ -507,7 +525,7 @@ export class ReplayService {
     const { clickhouse, replayMetrics } = this.options.platform
     const { generation } = build
     if (generation.kind === 'as_of') {
-      await build.hosted?.runner.stop()
+      await build.hosted?.stop()
       build.hosted = undefined
       await updateBuild(clickhouse, generation, { state: 'done' })
       build.generation = await this.generationOrThrow(generation.job, generation.generation)

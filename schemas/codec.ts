@@ -13,12 +13,21 @@ export interface AvroCodecOptions {
 const MAGIC_BYTE = 0
 const HEADER_BYTES = 5
 
+type SchemaSpec = Pick<TopicSpec<never>, 'name' | 'schema'>
+
+/** What the runtime needs to turn a record's value into the topic's reader type. */
+export interface RecordDecoder {
+  decode<V>(spec: SchemaSpec, bytes: Buffer | null, context: RecordContext): Promise<V>
+  /** `decode` without waiting: undefined while the writer schema is not known yet. */
+  decodeIfKnown<V>(spec: SchemaSpec, bytes: Buffer | null, context: RecordContext): V | undefined
+}
+
 /**
  * Encodes and decodes topic values in Confluent's wire format. Decoding resolves the
  * writer schema fetched by id (cached by the client) into the topic's reader schema
  * from `schemas/avro`, so evolved producers keep decoding.
  */
-export class AvroCodec {
+export class AvroCodec implements RecordDecoder {
   readonly registry: SchemaRegistry
   private readonly writerIds = new Map<string, number>()
   /** Built once per reader schema and per (writer id, reader): decoding is on every hot path. */
@@ -140,4 +149,58 @@ type WriterType = avro.Type
 function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code
   return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code)
+}
+
+/**
+ * The wire format without a registry, for the test driver and unit tests: each reader schema
+ * gets a local id and writes with it, so what the runtime decodes went through the same bytes
+ * and checks as in production.
+ */
+export class LocalAvroCodec implements RecordDecoder {
+  private readonly types = new Map<string, avro.Type>()
+  private readonly ids = new Map<string, number>()
+  private readonly byId = new Map<number, avro.Type>()
+
+  encode(spec: SchemaSpec, value: unknown): Buffer {
+    const type = this.typeOf(spec.schema)
+    const body = type.toBuffer(value)
+    const bytes = Buffer.allocUnsafe(HEADER_BYTES + body.length)
+    bytes[0] = MAGIC_BYTE
+    bytes.writeInt32BE(this.ids.get(spec.schema)!, 1)
+    body.copy(bytes, HEADER_BYTES)
+    return bytes
+  }
+
+  async decode<V>(spec: SchemaSpec, bytes: Buffer | null, context: RecordContext): Promise<V> {
+    const value = this.decodeIfKnown<V>(spec, bytes, context)
+    if (value === undefined) {
+      throw new PlatformError('SCHEMA_UNKNOWN', 'schema id unknown to the local codec', { context })
+    }
+    return value
+  }
+
+  decodeIfKnown<V>(spec: SchemaSpec, bytes: Buffer | null, context: RecordContext): V | undefined {
+    const schemaId = schemaIdOf(bytes, context)
+    const writer = this.byId.get(schemaId)
+    if (writer === undefined) return undefined
+    const reader = this.typeOf(spec.schema)
+    try {
+      const resolver = writer === reader ? undefined : reader.createResolver(writer)
+      return reader.fromBuffer(bytes!.subarray(HEADER_BYTES), resolver as never) as V
+    } catch (error) {
+      throw decodeError(error, schemaId, context)
+    }
+  }
+
+  private typeOf(schema: string): avro.Type {
+    let type = this.types.get(schema)
+    if (!type) {
+      type = avro.Type.forSchema(readAvroSchema(schema) as never)
+      const id = this.ids.size + 1
+      this.types.set(schema, type)
+      this.ids.set(schema, id)
+      this.byId.set(id, type)
+    }
+    return type
+  }
 }

@@ -33,3 +33,21 @@ export function deploymentOf(
     tables: Object.fromEntries(tables.map((table) => [table, physicalName(table, generation)])),
   }
 }
+
+/**
+ * The consumer group of deployments that share one consumer. One deployment alone uses its own
+ * group, as when a job runs by itself; several use one group named after their jobs (not their
+ * generations: after a swap the live consumer rejoins the same group). Positions come from the
+ * deployments' checkpoints, so a group's committed offsets never decide where anyone resumes.
+ * Every process that runs a job must run it in the same set (embedded: one process runs them
+ * all; distributed: one job per process), or two groups would both own its partitions.
+ */
+export function consumerGroupOf(
+  namespace: string,
+  kind: 'live' | 'build',
+  deployments: readonly Deployment[],
+): string {
+  if (deployments.length === 1) return deployments[0]!.groupId
+  const jobs = deployments.map((d) => d.job).sort()
+  return `${namespace}.${kind}.${jobs.join('+')}`
+}

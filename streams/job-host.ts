@@ -1,23 +1,29 @@
+import { Partitioners, type Producer } from 'kafkajs'
+import { insertEncoded } from '../core/clickhouse.ts'
 import type { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
 import type { BronzeTopicId } from '../schemas/topics.ts'
 import { ensureJobLive, listJobGenerations, liveGenerations } from '../sinks/generations.ts'
-import { TableSink } from '../sinks/table-sink.ts'
-import { type Deployment, deploymentOf } from './deployment.ts'
+import { InsertCoalescer } from '../sinks/insert-coalescer.ts'
+import { type RowSink, TableSink } from '../sinks/table-sink.ts'
+import { consumerGroupOf, type Deployment, deploymentOf } from './deployment.ts'
+import type { DerivedStage } from './derived-stage.ts'
 import type { JobEntry } from './jobs.ts'
+import { publishDeadLetters } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
+import { type DeploymentRun, deploymentKey, LocalExecutor } from './runtime/executor.ts'
 import type { FaultInjector } from './runtime/faults.ts'
 import { GlobalTableReader } from './runtime/global-table-reader.ts'
 import type { Job } from './runtime/job.ts'
-import { JobRunner } from './runtime/runner.ts'
+import { type DeploymentStatus, SharedConsumer } from './runtime/shared-consumer.ts'
 
 export interface JobHostOptions {
   readonly breaker?: ErrorRateBreakerOptions
   readonly faults?: FaultInjector
-  /** A job gave up on its consumer (see `JobRunner`); the CLI exits the process. */
+  /** A consumer gave up (see `SharedConsumer`); the CLI exits the process. */
   readonly onFatal?: (error: PlatformError) => void
-  /** Consumers a job may replace within ten minutes before it gives up (default 5). */
+  /** Consumers replaced within ten minutes before one gives up (default 5). */
   readonly maxConsumerReplacements?: number
   /** How often the host checks which generation of each job is live (default 5 s). */
   readonly followLiveMs?: number
@@ -34,33 +40,160 @@ export interface JobHostOptions {
   readonly versions?: readonly Job<unknown, BronzeTopicId>[]
 }
 
-type Runner = JobRunner<unknown, never>
+/** One job at one generation as the host runs it, and what can be asked of it. */
+export interface DeploymentHandle {
+  readonly name: string
+  readonly key: string
+  readonly status: DeploymentStatus
+  readonly pausedReason: string | undefined
+  /** Clears its breaker: it consumes again from its checkpoints. */
+  resume(): Promise<void>
+  /** Takes it out of its consumer (the others go on); its state stays for a later start. */
+  stop(): Promise<void>
+}
 
-/** A deployment with its runner, as the host runs it. */
+/** A deployment with its handle, as the host runs it. */
 export interface HostedDeployment {
   readonly deployment: Deployment
   readonly entry: JobEntry
-  readonly runner: Runner
+  readonly runner: DeploymentHandle
+}
+
+/** What a set of deployments started together is made of. */
+export interface DeploymentSpec {
+  readonly entry: JobEntry
+  readonly generation: number
+  /** The job version to run (default: the entry's). */
+  readonly job?: JobEntry['job']
+  readonly until?: number
+}
+
+/** A derived stage and how to stop it hearing of inserts. */
+interface RunningStage {
+  readonly stage: DerivedStage
+  readonly release: () => void
 }
 
 /**
- * The jobs one process runs. Each runs at its live generation, and the host follows the
- * live pointer: when another process (a replay) switches a job to another generation, the
- * host stops the old deployment and starts the new one, which resumes from its own
- * checkpoint. Builds (replays) start their deployments through `startDeployment`, so they
- * share the process's global tables. Consumer group and state namespace carry the generation,
- * so a build of N+1 never shares either with the deployment serving N.
+ * Deployments started together, sharing one consumer: the live generations of the host's jobs,
+ * or the generations one replay builds. Taking one out restarts the consumer with the rest,
+ * each resuming from its own checkpoints.
+ */
+class DeploymentSet {
+  private consumer: SharedConsumer | undefined
+  /** Derived stages (the merge tier) of the members that have one, by deployment key. */
+  private stages = new Map<string, RunningStage>()
+  private members: Array<{ run: DeploymentRun; entry: JobEntry }>
+  private changing: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly host: JobHost,
+    readonly kind: 'live' | 'build',
+    members: Array<{ run: DeploymentRun; entry: JobEntry }>,
+  ) {
+    this.members = members
+  }
+
+  get keys(): readonly string[] {
+    return this.members.map((m) => m.run.key)
+  }
+
+  handles(): HostedDeployment[] {
+    return this.members.map(({ run, entry }) => ({
+      deployment: run.deployment,
+      entry,
+      runner: this.handleOf(run),
+    }))
+  }
+
+  async start(): Promise<void> {
+    const started = await this.host.startConsumer(this.kind, this.members)
+    this.consumer = started.consumer
+    this.stages = started.stages
+  }
+
+  /** The consumer stops first (its last flush lands), then the stages finish what it left. */
+  private async halt(): Promise<void> {
+    try {
+      await this.consumer?.stop()
+    } finally {
+      this.consumer = undefined
+      for (const { stage, release } of this.stages.values()) {
+        release()
+        await stage.close()
+      }
+      this.stages.clear()
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    const change = this.changing.then(async () => {
+      if (!this.members.some((m) => m.run.key === key)) return
+      await this.halt()
+      this.members = this.members.filter((m) => m.run.key !== key)
+      if (this.members.length > 0) await this.start()
+    })
+    this.changing = change.catch(() => undefined)
+    return change
+  }
+
+  async stop(): Promise<void> {
+    await this.changing
+    await this.halt()
+  }
+
+  private handleOf(run: DeploymentRun): DeploymentHandle {
+    const set = this
+    return {
+      name: run.job.name,
+      key: run.key,
+      get status(): DeploymentStatus {
+        const status = set.consumer?.status(run.key)
+        const derived = set.stages.get(run.key)?.stage.pending() ?? 0
+        if (status) return { ...status, pendingSinkWork: status.pendingSinkWork + derived }
+        return (
+          status ?? {
+            state: 'stopped',
+            healthy: true,
+            pendingFlushes: 0,
+            pendingSinkWork: 0,
+            groupJoins: 0,
+            consumerReplacements: 0,
+            recordsPerSecond: 0,
+          }
+        )
+      },
+      get pausedReason() {
+        return set.consumer?.pausedReason(run.key)
+      },
+      resume: () => set.consumer?.resume(run.key) ?? Promise.resolve(),
+      stop: () => set.remove(run.key),
+    }
+  }
+}
+
+/**
+ * The jobs one process runs. Their live generations share one consumer (each input topic read
+ * once for all of them), and the host follows the live pointer: when another process (a
+ * replay) switches a job to another generation, the host restarts that consumer with the new
+ * deployment, which resumes from its own checkpoint. Builds (replays) start their own sets
+ * through `startSet`, sharing the process's global tables. Consumer groups and state
+ * namespaces carry the generation, so a build of N+1 never shares either with N.
  */
 export class JobHost {
-  private readonly live = new Map<string, HostedDeployment>()
+  private live: DeploymentSet | undefined
   private followTimer: NodeJS.Timeout | undefined
   private following: Promise<void> = Promise.resolve()
   private stopped = false
+  private readonly sets = new Set<DeploymentSet>()
 
   private constructor(
     private readonly platform: Platform,
     readonly entries: readonly JobEntry[],
     private readonly globals: GlobalTableReader,
+    private readonly producer: Producer,
+    /** Every insert of the process's jobs goes through it, one per table per interval. */
+    private readonly inserts: InsertCoalescer,
     private readonly options: JobHostOptions,
   ) {}
 
@@ -92,10 +225,25 @@ export class JobHost {
       logger,
     })
     await globals.start()
-    const host = new JobHost(platform, entries, globals, options)
+    // Not idempotent: a dead letter is published again whenever its batch is, so duplicates
+    // come from replays, not broker retries; readers tell them apart by their source offset.
+    const producer = platform.kafka.producer({
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    })
+    await producer.connect()
+    const inserts = new InsertCoalescer({
+      insert: (table, columns, bytes) => insertEncoded(platform.clickhouse, table, columns, bytes),
+      logger,
+      observe: (table, rows, seconds) => {
+        platform.jobMetrics.sinkSeconds.observe({ table }, seconds)
+        platform.jobMetrics.sinkRows.inc({ table }, rows)
+      },
+    })
+    const host = new JobHost(platform, entries, globals, producer, inserts, options)
     if (options.runLive === false) return host
     try {
-      const started: Array<Promise<void>> = []
+      const specs: DeploymentSpec[] = []
       for (const entry of entries) {
         const generation = await ensureJobLive(
           platform.clickhouse,
@@ -103,12 +251,9 @@ export class JobHost {
           Object.values(entry.tables),
           entry.job.version,
         )
-        started.push(host.runLive(entry, generation))
+        specs.push({ entry, generation, job: await host.versionThatBuilt(entry, generation) })
       }
-      // Together: each start joins a group, and one after another they took seconds each.
-      const results = await Promise.allSettled(started)
-      const failed = results.find((result) => result.status === 'rejected')
-      if (failed) throw failed.reason
+      host.live = await host.startSet('live', specs)
     } catch (error) {
       await host.stop().catch(() => undefined)
       throw error
@@ -124,56 +269,110 @@ export class JobHost {
     return host
   }
 
-  /** The runners of the live deployments, for health and the pipeline view. */
-  get runners(): readonly Runner[] {
-    return [...this.live.values()].map((hosted) => hosted.runner)
+  /** The live deployments' handles, for health and the pipeline view. */
+  get runners(): readonly DeploymentHandle[] {
+    return this.deployments.map((hosted) => hosted.runner)
   }
 
   /** The live deployment of each job this host runs. */
   get deployments(): readonly HostedDeployment[] {
-    return [...this.live.values()]
+    return this.live?.handles() ?? []
   }
 
   entryOf(job: string): JobEntry | undefined {
     return this.entries.find((entry) => entry.job.name === job)
   }
 
-  /** Starts one job at one generation (its tables must exist); the caller stops the runner. */
-  async startDeployment(
-    entry: JobEntry,
-    generation: number,
-    options: { until?: number; job?: JobEntry['job'] } = {},
-  ): Promise<HostedDeployment> {
-    const { config, clickhouse, jobMetrics, logger } = this.platform
-    const job = options.job ?? entry.job
-    const deployment = deploymentOf(
-      config.namespace,
-      job.name,
-      Object.keys(entry.tables),
-      generation,
-    )
-    const sinks: Record<string, TableSink> = {}
-    for (const table of Object.keys(entry.tables)) {
-      sinks[table] = new TableSink({
-        client: clickhouse,
-        physical: deployment.tables[table]!,
-        logger,
-        observeInsert: (t, _rows, seconds) => jobMetrics.sinkSeconds.observe({ table: t }, seconds),
-      })
-    }
+  /** Starts deployments (their tables must exist) sharing one consumer; the caller stops them. */
+  async startSet(kind: 'live' | 'build', specs: readonly DeploymentSpec[]): Promise<DeploymentSet> {
+    const { config } = this.platform
+    const members = specs.map(({ entry, generation, job, until }) => {
+      const deployment = deploymentOf(
+        config.namespace,
+        entry.job.name,
+        Object.keys(entry.tables),
+        generation,
+      )
+      const run: DeploymentRun = {
+        key: deploymentKey(deployment),
+        deployment,
+        job: (job ?? entry.job) as unknown as DeploymentRun['job'],
+        ...(until === undefined ? {} : { until }),
+      }
+      return { run, entry }
+    })
+    const set = new DeploymentSet(this, kind, members)
+    await set.start()
+    this.sets.add(set)
+    return set
+  }
+
+  /** The consumer, executor and derived stages of a set of deployments. */
+  async startConsumer(
+    kind: 'live' | 'build',
+    members: ReadonlyArray<{ run: DeploymentRun; entry: JobEntry }>,
+  ): Promise<{ consumer: SharedConsumer; stages: Map<string, RunningStage> }> {
+    const { config, clickhouse, jobMetrics, logger, kafka, codec, redis } = this.platform
     const { breaker, faults, onFatal, maxConsumerReplacements } = this.options
-    const runner = new JobRunner({
-      job,
-      kafka: this.platform.kafka,
-      codec: this.platform.codec,
-      redis: this.platform.redis,
+    const sessionTimeoutMs = config.consumerSessionTimeoutMs
+    const runs = members.map((m) => m.run)
+    const entryOf = new Map(members.map((m) => [m.run.key, m.entry]))
+    const stages = new Map<string, RunningStage>()
+    for (const { run, entry } of members) {
+      if (!entry.derived) continue
+      const stage = entry.derived.create({
+        client: clickhouse,
+        logger,
+        writer: this.inserts,
+        deployment: run.deployment,
+      })
+      const release = this.inserts.onInserted(
+        run.deployment.tables[entry.derived.follows.name]!,
+        (keys) => stage.touched(keys),
+      )
+      await stage.start()
+      stages.set(run.key, { stage, release })
+    }
+    const executor = new LocalExecutor({
+      runs,
+      decoder: codec,
+      redis,
       lookups: this.globals.tables.lookups,
-      sinks: entry.wireSinks ? entry.wireSinks(sinks, { client: clickhouse, logger }) : sinks,
-      groupId: deployment.groupId,
+      sinks: (run) => {
+        const entry = entryOf.get(run.key)!
+        const sinks: Record<string, RowSink> = {}
+        for (const [table, physical] of Object.entries(run.deployment.tables)) {
+          const definition = entry.tables[table]!
+          const follows = entry.derived?.follows.name === table
+          sinks[table] = new TableSink({
+            table: definition,
+            physical,
+            writer: this.inserts,
+            ...(follows ? { touches: entry.derived!.keyOf } : {}),
+          })
+        }
+        return sinks
+      },
+      publishDeadLetters: (topic, letters) => publishDeadLetters(this.producer, topic, letters),
       topicPrefix: config.topicPrefix,
-      sessionTimeoutMs: config.consumerSessionTimeoutMs,
-      stateNamespace: deployment.stateNamespace,
-      deadLetterTopic: deployment.deadLetterTopic,
+      logger,
+      metrics: jobMetrics,
+      longSectionMs: sessionTimeoutMs / 2,
+      ...(faults ? { faults } : {}),
+    })
+    await executor.start()
+    const consumer = new SharedConsumer({
+      runs,
+      executor,
+      kafka,
+      redis,
+      groupId: consumerGroupOf(
+        config.namespace,
+        kind,
+        runs.map((run) => run.deployment),
+      ),
+      topicPrefix: config.topicPrefix,
+      sessionTimeoutMs,
       logger,
       metrics: jobMetrics,
       ...(breaker ? { breaker } : {}),
@@ -182,60 +381,76 @@ export class JobHost {
       ...(maxConsumerReplacements === undefined
         ? {}
         : { maxReplacements: maxConsumerReplacements }),
-      ...(options.until === undefined ? {} : { until: options.until }),
-    }) as unknown as Runner
-    await runner.start()
-    return { deployment, entry, runner }
+    })
+    try {
+      await consumer.start()
+    } catch (error) {
+      await executor.close().catch(() => undefined)
+      throw error
+    }
+    return { consumer, stages }
   }
 
   /**
-   * Brings every job to its live generation: stops a deployment whose generation is no longer
-   * live and starts the live one. Runs on a timer, and at once when this process swapped.
+   * Brings every job to its live generation: when one moved, the live consumer restarts with
+   * the new deployment. Runs on a timer, and at once when this process swapped.
    */
   followLive(): Promise<void> {
     if (this.options.runLive === false) return Promise.resolve()
     const run = this.following.then(async () => {
       if (this.stopped) return
       const live = await liveGenerations(this.platform.clickhouse)
-      for (const entry of this.entries) {
+      const current = new Map(this.deployments.map((d) => [d.entry.job.name, d.deployment]))
+      const moved = this.entries.filter((entry) => {
         const generation = live.get(entry.job.name)
-        const current = this.live.get(entry.job.name)
-        if (generation === undefined || current?.deployment.generation === generation) continue
+        return generation !== undefined && current.get(entry.job.name)?.generation !== generation
+      })
+      if (moved.length === 0) return
+      for (const entry of moved) {
         this.platform.logger.info(
-          { job: entry.job.name, from: current?.deployment.generation, to: generation },
+          {
+            job: entry.job.name,
+            from: current.get(entry.job.name)?.generation,
+            to: live.get(entry.job.name),
+          },
           'live generation changed; moving the job to it',
         )
-        if (current) {
-          this.live.delete(entry.job.name)
-          await current.runner.stop()
-        }
-        await this.runLive(entry, generation)
       }
+      const specs: DeploymentSpec[] = []
+      for (const entry of this.entries) {
+        const generation = live.get(entry.job.name) ?? current.get(entry.job.name)?.generation
+        if (generation === undefined) continue
+        specs.push({ entry, generation, job: await this.versionThatBuilt(entry, generation) })
+      }
+      const previous = this.live
+      this.live = undefined
+      if (previous) {
+        this.sets.delete(previous)
+        await previous.stop()
+      }
+      this.live = await this.startSet('live', specs)
     })
     this.following = run.catch(() => undefined)
     return run
   }
 
-  /** Stops every job at once (each finishes its batch, flushes, commits), then the tables. */
+  /** Stops every set (each finishes its batches, flushes, commits), then the global tables. */
   async stop(): Promise<void> {
     this.stopped = true
     clearInterval(this.followTimer)
     await this.following
-    const stopped = await Promise.allSettled(this.runners.map((runner) => runner.stop()))
-    this.live.clear()
+    const stopped = await Promise.allSettled([...this.sets].map((set) => set.stop()))
+    this.sets.clear()
+    this.live = undefined
     await this.globals.stop()
+    await this.inserts.close()
+    await this.producer.disconnect()
     const failure = stopped.find((result) => result.status === 'rejected')
     if (failure) throw failure.reason
   }
 
-  private async runLive(entry: JobEntry, generation: number): Promise<void> {
-    const job = await this.versionThatBuilt(entry, generation)
-    const hosted = await this.startDeployment(entry, generation, { job })
-    this.live.set(entry.job.name, hosted)
-  }
-
   /** The job version recorded with the generation, when the host has it; else the current one. */
-  private async versionThatBuilt(entry: JobEntry, generation: number): Promise<JobEntry['job']> {
+  async versionThatBuilt(entry: JobEntry, generation: number): Promise<JobEntry['job']> {
     const record = (await listJobGenerations(this.platform.clickhouse, entry.job.name)).find(
       (g) => g.generation === generation,
     )
@@ -251,6 +466,8 @@ export class JobHost {
     return entry.job
   }
 }
+
+export type { DeploymentSet }
 
 /** Starts jobs at their live generations (see `JobHost`). */
 export const startJobs = JobHost.start

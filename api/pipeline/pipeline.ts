@@ -5,7 +5,7 @@ import { topicName } from '../../schemas/topics.ts'
 import { liveGenerations } from '../../sinks/generations.ts'
 import { type Deployment, deploymentOf } from '../../streams/deployment.ts'
 import { type JobEntry, jobCatalogue } from '../../streams/jobs.ts'
-import { RedisStateStore } from '../../streams/runtime/state-store.ts'
+import { readCheckpoints, stateKeys } from '../../streams/runtime/state-store.ts'
 import type { TableDefinition } from '../../tables/table.ts'
 import { type ApiContext, builder, type LocalJobStatus } from '../builder.ts'
 import { apiError } from '../errors.ts'
@@ -414,9 +414,14 @@ async function jobAnswer(
       : deploymentOf(ctx.namespace, name, Object.keys(entry.tables), generation)
   const checkpoints =
     ctx.redis && deployment
-      ? await new RedisStateStore(ctx.redis, deployment.stateNamespace).checkpoints()
+      ? await readCheckpoints(ctx.redis, stateKeys(deployment.stateNamespace).checkpoint)
       : undefined
-  const group = kafka && deployment ? await kafka.group(deployment.groupId) : undefined
+  // The group the deployment's consumer joined: its own, or the one it shares with other jobs.
+  const groupId =
+    deployment &&
+    ((ctx.redis && (await ctx.redis.get(stateKeys(deployment.stateNamespace).consumer))) ||
+      deployment.groupId)
+  const group = kafka && groupId ? await kafka.group(groupId) : undefined
   const partitions = deployment ? await partitionsOf(ctx, kafka, entry, checkpoints) : null
   let deadLetters: number | null = null
   if (kafka && deployment) {
@@ -439,7 +444,7 @@ async function jobAnswer(
     name,
     generation,
     liveGeneration: live ?? null,
-    consumerGroup: deployment?.groupId ?? null,
+    consumerGroup: groupId || null,
     deadLetterTopic: deployment?.deadLetterTopic ?? null,
     state: observed?.state ?? null,
     stateSource: observed?.source ?? null,

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql'
 import { listJobGenerations, liveGenerations, physicalName } from '../../sinks/generations.ts'
 import { deploymentOf } from '../../streams/deployment.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
-import { RedisStateStore } from '../../streams/runtime/state-store.ts'
+import { readProgress, stateKeys } from '../../streams/runtime/state-store.ts'
 import type { DerivedView, TableDefinition } from '../../tables/table.ts'
 import type { ApiContext } from '../builder.ts'
 import { builder } from '../builder.ts'
@@ -114,7 +114,7 @@ export class ReadScope {
         Object.keys(entry.tables),
         this.generation,
       )
-      const progress = await new RedisStateStore(ctx.redis, stateNamespace).progress()
+      const progress = await readProgress(ctx.redis, stateKeys(stateNamespace).progress)
       const marks = progress.map((p) => p.watermark)
       if (marks.length > 0 && marks.every((m) => m !== null)) {
         watermark = new Date(Math.min(...(marks as number[]))).toISOString()

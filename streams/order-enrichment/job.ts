@@ -6,6 +6,7 @@ import { orderDetail } from './detail.ts'
 import {
   emptyEnrichmentState,
   type OrderEnrichmentState,
+  orderEnrichmentStateCodec,
   withItem,
   withPayment,
   withStatus,
@@ -31,6 +32,7 @@ export const orderEnrichmentJob: Job<
   globals: ['product', 'seller', 'customer', 'geolocation'],
   outputs: [factOrderDetail.name, dimUserLocation.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: orderEnrichmentStateCodec,
   process(previous, event, lookups): StepResult<OrderEnrichmentState> {
     const state = previous ?? emptyEnrichmentState(event.value.order_id)
     const next =

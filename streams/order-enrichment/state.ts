@@ -1,4 +1,5 @@
 import type { OrderItem, OrderStatus, Payment } from '../../schemas/types.generated.ts'
+import { avroStateCodec, avroType as t } from '../runtime/state-codec.ts'
 
 export type ItemFact = Pick<
   OrderItem,
@@ -95,3 +96,34 @@ export function withStatus(state: OrderEnrichmentState, status: OrderStatus): Or
     purchase_at: firstPurchase ? status.event_time : state.purchase_at,
   }
 }
+
+export const orderEnrichmentStateCodec = avroStateCodec<OrderEnrichmentState>([
+  t.record('OrderEnrichmentState', {
+    order_id: t.string,
+    customer_id: t.nullable(t.string),
+    purchase_at: t.nullable(t.long),
+    first_event_at: t.nullable(t.long),
+    last_event_at: t.nullable(t.long),
+    items: t.map(
+      t.record('ItemFact', {
+        order_item_id: t.int,
+        product_id: t.string,
+        seller_id: t.string,
+        price: t.double,
+        freight_value: t.double,
+        event_time: t.long,
+      }),
+    ),
+    payments: t.map(
+      t.record('PaymentFact', {
+        payment_sequential: t.int,
+        payment_type: t.string,
+        payment_installments: t.int,
+        payment_value: t.double,
+        event_time: t.long,
+      }),
+    ),
+    emitted: t.nullable(t.record('Emitted', { version: t.long, digest: t.string })),
+    users: t.map(t.long),
+  }),
+])

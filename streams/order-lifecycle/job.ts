@@ -18,7 +18,7 @@ import {
   pendingKey,
   utcDay,
 } from './open-delays.ts'
-import type { OrderLifecycleState } from './state.ts'
+import { type OrderLifecycleState, orderLifecycleStateCodec } from './state.ts'
 
 type Input = 'orderStatus' | 'estimatedDeliveryDate'
 
@@ -34,6 +34,7 @@ export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery>
   inputs: ['orderStatus', 'estimatedDeliveryDate'],
   outputs: [factOrderLeadDays.name, orderDelay.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: orderLifecycleStateCodec,
   process(previous, event, _lookups, partition): StepResult<OrderLifecycleState> {
     const state = foldLifecycle(previous, event)
     if (state === previous) return { state, outputs: [] }

@@ -2,7 +2,7 @@ import { pipelineAudit } from '../../tables/pipeline-audit.ts'
 import { foldLifecycle } from '../order-lifecycle/fold.ts'
 import { type InputEvent, type Job, output, type StepResult } from '../runtime/job.ts'
 import { auditRow } from './audit.ts'
-import { emptyQualityState, type QualityState } from './state.ts'
+import { emptyQualityState, type QualityState, qualityStateCodec } from './state.ts'
 
 /** A record is late when it reached Kafka more than this after it happened (1 hour). */
 export const LATE_THRESHOLD_MS = 3_600_000
@@ -42,6 +42,7 @@ export const qualityJob: Job<QualityState, Input> = {
   inputs: ['orderStatus', 'estimatedDeliveryDate', 'orderItem', 'payment', 'review'],
   outputs: [pipelineAudit.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: qualityStateCodec,
   process(previous, event): StepResult<QualityState> {
     const state = previous ?? emptyQualityState(event.value.order_id)
     const recordKey = `${event.topic}|${event.key}`

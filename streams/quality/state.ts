@@ -1,4 +1,9 @@
-import { emptyOrderState, type OrderLifecycleState } from '../order-lifecycle/state.ts'
+import {
+  emptyOrderState,
+  type OrderLifecycleState,
+  orderLifecycleSchema,
+} from '../order-lifecycle/state.ts'
+import { avroStateCodec, avroType as t } from '../runtime/state-codec.ts'
 
 /** Everything the quality job knows about one order's arrivals. */
 export type QualityState = {
@@ -27,3 +32,17 @@ export const emptyQualityState = (orderId: string): QualityState => ({
   staged: [],
   late_events: 0,
 })
+
+export const qualityStateCodec = avroStateCodec<QualityState>([
+  t.record('QualityState', {
+    lifecycle: orderLifecycleSchema,
+    seen: t.array(t.string),
+    item_count: t.int,
+    payment_count: t.int,
+    review_count: t.int,
+    first_ingest_time: t.nullable(t.long),
+    last_ingest_time: t.nullable(t.long),
+    staged: t.array(t.array(t.long)),
+    late_events: t.int,
+  }),
+])

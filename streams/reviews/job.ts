@@ -3,7 +3,7 @@ import { factReviewAnswerLeadDays } from '../../tables/fact-review-answer-lead-d
 import { foldLifecycle } from '../order-lifecycle/fold.ts'
 import { type Job, output, type StepResult, type TableOutput } from '../runtime/job.ts'
 import { reviewRow } from './answer-lead-days.ts'
-import { emptyReviewsState, mergeReview, type ReviewsState } from './state.ts'
+import { emptyReviewsState, mergeReview, type ReviewsState, reviewsStateCodec } from './state.ts'
 
 type Input = 'review' | 'orderStatus' | 'estimatedDeliveryDate'
 
@@ -19,6 +19,7 @@ export const reviewsJob: Job<ReviewsState, Input> = {
   inputs: ['review', 'orderStatus', 'estimatedDeliveryDate'],
   outputs: [factReviewAnswerLeadDays.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: reviewsStateCodec,
   process(previous, event): StepResult<ReviewsState> {
     const state = previous ?? emptyReviewsState(event.value.order_id)
     let next: ReviewsState

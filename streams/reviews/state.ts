@@ -1,5 +1,10 @@
 import type { Review } from '../../schemas/types.generated.ts'
-import { emptyOrderState, type OrderLifecycleState } from '../order-lifecycle/state.ts'
+import {
+  emptyOrderState,
+  type OrderLifecycleState,
+  orderLifecycleSchema,
+} from '../order-lifecycle/state.ts'
+import { avroStateCodec, avroType as t } from '../runtime/state-codec.ts'
 
 /** What the reviews job keeps of one review; every fact is set at most once. */
 export type ReviewFacts = {
@@ -41,3 +46,17 @@ export function mergeReview(known: ReviewFacts | undefined, review: Review): Rev
   }
   return { ...known, review_answer_timestamp: review.review_answer_timestamp }
 }
+
+export const reviewsStateCodec = avroStateCodec<ReviewsState>([
+  t.record('ReviewsState', {
+    order: orderLifecycleSchema,
+    reviews: t.map(
+      t.record('ReviewFacts', {
+        review_id: t.string,
+        review_score: t.int,
+        review_creation_date: t.long,
+        review_answer_timestamp: t.nullable(t.long),
+      }),
+    ),
+  }),
+])

@@ -1,34 +1,22 @@
-import { isPlatformError, PlatformError } from '../../core/errors.ts'
+import { PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
-import type { AvroCodec } from '../../schemas/codec.ts'
-import { type BronzeTopicId, topics } from '../../schemas/topics.ts'
+import type { RecordDecoder } from '../../schemas/codec.ts'
+import type { BronzeTopicId } from '../../schemas/topics.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
 import { type AppliedBatch, applyBatch, eventTimeOf } from './apply.ts'
 import { Slicer } from './cooperative.ts'
 import type { DeadLetter } from './dead-letter.ts'
+import { DecodedBatch, type RawBatch } from './decoded-batch.ts'
 import type { FaultInjector } from './faults.ts'
-import type { InputEvent, Job, TableOutput } from './job.ts'
+import type { Job, TableOutput } from './job.ts'
 import type { Lookups } from './lookups.ts'
 import { jsonScopeCodec, PartitionScope } from './partition-scope.ts'
-import type { PartitionProgress, RedisStateStore } from './state-store.ts'
+import { cachedBytes, StateCache } from './state-cache.ts'
+import type { StateCodec } from './state-codec.ts'
+import type { PartitionProgress, StateStore } from './state-store.ts'
 
-/** One record as the log holds it: bytes not yet decoded. */
-export interface RawRecord {
-  readonly offset: string
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  /** When the record reached the log (epoch ms as text, as Kafka gives it). */
-  readonly timestamp?: string
-  readonly headers?: Readonly<Record<string, Buffer | string | Array<Buffer | string> | undefined>>
-}
-
-/** Consecutive records of one partition of one input topic. */
-export interface RawBatch {
-  readonly topic: string
-  readonly partition: number
-  readonly records: readonly RawRecord[]
-}
+export type { RawBatch, RawRecord } from './decoded-batch.ts'
 
 export interface TopicPartition {
   readonly topic: string
@@ -37,8 +25,8 @@ export interface TopicPartition {
 
 /**
  * What became of a batch. `committed`: its effects are written and its last offset is the
- * partition's checkpoint. `rewind`: these partitions must be read again from their log start
- * (no checkpoint, or the state was lost); the caller seeks and the records come again.
+ * partition's checkpoint. `rewind`: the state was lost, these partitions must be read again
+ * from their checkpoints (now none: the log start) and the state rebuilt.
  */
 export type BatchOutcome =
   | {
@@ -56,10 +44,13 @@ export type BatchOutcome =
   | { readonly kind: 'rewind'; readonly partitions: readonly TopicPartition[]; reason: string }
   | { readonly kind: 'skipped' }
 
+/** Default memory for states kept between batches, per processor. */
+export const DEFAULT_STATE_CACHE_BYTES = 64 * 1024 * 1024
+
 export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   readonly job: Job<S, T, P>
-  readonly codec: AvroCodec
-  readonly store: RedisStateStore<S>
+  readonly decoder: RecordDecoder
+  readonly store: StateStore
   readonly lookups: Lookups
   /** One sink per table the job writes, by stable table name. */
   readonly sinks: Readonly<Record<string, RowSink>>
@@ -67,11 +58,6 @@ export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   readonly topicIds: ReadonlyMap<string, T>
   /** Where undecodable and rejected records go, with the reason. */
   readonly publishDeadLetters: (letters: readonly DeadLetter[]) => Promise<void>
-  /**
-   * Whether the records a partition delivers next start at its log start (nothing consumed
-   * yet). A partition without a checkpoint is only applied from there; otherwise it is rewound.
-   */
-  readonly readsFromLogStart: (partition: TopicPartition) => Promise<boolean>
   readonly logger: Logger
   readonly metrics: JobMetrics
   /**
@@ -81,6 +67,10 @@ export interface BatchProcessorOptions<S, T extends BronzeTopicId, P> {
   readonly until?: number
   /** A section longer than this is logged: it held the partition (and, in Kafka, heartbeats). */
   readonly longSectionMs: number
+  /** Memory for states kept between batches (estimated); default 64 MiB. */
+  readonly stateCacheBytes?: number
+  /** How states are stored; the job's own codec unless a test checks it (`verifiedCodec`). */
+  readonly stateCodec?: StateCodec<S>
   readonly faults?: FaultInjector
   /** Wall clock for flush scheduling only; never reaches a job step. */
   readonly now?: () => number
@@ -100,32 +90,37 @@ function phaseClock(metrics: JobMetrics, job: string): (phase: string) => void {
 const APPLY_SLICE = 256
 
 /**
- * Runs a job's pure step over batches of one consumer, with no broker in it: decode, skip
- * what the checkpoint covers, load state, apply, dead-letter, write sinks, then commit state,
- * scope changes and the applied offset in one Redis transaction. That order is the
- * effectively-once argument: a crash anywhere repeats at most the uncheckpointed batch, whose
- * rows are versioned so rewriting them is harmless, and events at or below the checkpoint are
- * skipped so state is never applied twice.
+ * Runs one job's pure step over the batches of its input partitions, with no broker in it:
+ * skip what the checkpoint covers, decode, load state, apply, dead-letter, write sinks, then
+ * commit state, scope changes and the applied offset in one atomic store transaction. That
+ * order is the effectively-once argument: a crash anywhere repeats at most the uncheckpointed
+ * batch, whose rows are versioned so rewriting them is harmless, and events at or below the
+ * checkpoint are skipped so state is never applied twice.
  *
- * The Kafka runner, replay and tests all drive this class; what it needs from the log (where
- * a partition is being read from) it asks through `readsFromLogStart`.
+ * What it owns stays in memory between batches: the checkpoints, the partition scopes and the
+ * committed per-key states (bounded, see `StateCache`); the store is read on a miss, after a
+ * (re)assignment, and when its state was lost. The consumer positions each partition at or
+ * before the checkpoint (the log start when there is none), so what comes is contiguous.
  *
- * Batches and flushes touch the same partition scopes, so they run one at a time.
+ * The Kafka runtime, replay and the test driver all drive this class. Batches and flushes touch
+ * the same partition scopes, so they run one at a time.
  */
 export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   private readonly logger: Logger
   /** Partitions processed since start, as `topic:partition`. */
   private readonly seen = new Map<string, TopicPartition>()
-  /** Partitions being read from their log start and not yet checkpointed since. */
-  private readonly fromStart = new Set<string>()
-  /** Partition scopes held in memory between batches; reloaded from Redis when dropped. */
+  /** Last applied offset per `topic:partition`; null: none. Read from the store once. */
+  private readonly checkpoints = new Map<string, bigint | null>()
+  /** Partition scopes held in memory between batches; reloaded from the store when dropped. */
   private readonly scopes = new Map<number, PartitionScope<P>>()
+  private readonly states: StateCache<S>
   /** Partitions with events applied since their last flush, and since when. */
   private readonly unflushed = new Map<number, number>()
   /** Progress of the partitions this processor has committed. */
   private readonly progress = new Map<number, PartitionProgress>()
   private exclusive: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
+  private readonly codec: StateCodec<S>
 
   constructor(private readonly options: BatchProcessorOptions<S, T, P>) {
     const missing = options.job.outputs.filter((table) => !options.sinks[table])
@@ -136,6 +131,12 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
     this.logger = options.logger.child({ component: 'job', job: options.job.name })
     this.now = options.now ?? Date.now
+    this.codec = options.stateCodec ?? options.job.stateCodec
+    this.states = new StateCache(options.stateCacheBytes ?? DEFAULT_STATE_CACHE_BYTES)
+  }
+
+  get job(): Job<S, T, P> {
+    return this.options.job
   }
 
   /** Partitions holding changes not flushed yet (partial sketches). */
@@ -143,34 +144,48 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     return this.unflushed.size
   }
 
+  /** States held in memory, and their estimated bytes. */
+  get cachedStates(): { count: number; bytes: number } {
+    return { count: this.states.count, bytes: this.states.bytes }
+  }
+
+  /** A partition's scope as this processor holds it in memory, if it does (tests inspect it). */
+  heldScope(partition: number): PartitionScope<P> | undefined {
+    return this.scopes.get(partition)
+  }
+
   /**
-   * After the consumer (re)joins its group: another worker may have moved these partitions'
-   * scopes on, so they are reloaded; and a scope restored from Redis may hold changes its last
-   * owner never flushed (it died within the flush interval, after committing them), which a
-   * partition with nothing left to consume would never flush: every assigned one is due one.
+   * After the consumer (re)joins its group: another worker may have moved these partitions on,
+   * so what is held of them is dropped and read again; and a scope restored from the store may
+   * hold changes its last owner never flushed (it died within the flush interval, after
+   * committing them), which a partition with nothing left to consume would never flush: every
+   * assigned one is due one.
    */
   assigned(partitions: Iterable<number>): Promise<void> {
     const assigned = new Set(partitions)
     return this.runExclusive('reassignment', async () => {
-      this.scopes.clear()
-      this.unflushed.clear()
+      this.forgetAll()
       if (!this.options.job.partition?.flush) return
       for (const partition of assigned) this.unflushed.set(partition, this.now())
     })
   }
 
-  /** Marks partitions as read again from their log start (the caller has seeked them). */
-  rewound(partitions: readonly TopicPartition[]): void {
-    for (const p of partitions) this.fromStart.add(`${p.topic}:${p.partition}`)
+  /** Where the next record of each input partition must come from: after its checkpoint. */
+  async positions(partitions: readonly TopicPartition[]): Promise<Map<string, bigint | null>> {
+    const found = new Map<string, bigint | null>()
+    for (const p of partitions) found.set(`${p.topic}:${p.partition}`, await this.checkpoint(p))
+    return found
   }
 
-  process(batch: RawBatch): Promise<BatchOutcome> {
+  process(batch: RawBatch | DecodedBatch<T>): Promise<BatchOutcome> {
+    const shared = batch instanceof DecodedBatch ? batch : this.decoded(batch)
     return this.runExclusive('batch', async () => {
+      if (shared === undefined) return { kind: 'skipped' } as const
       try {
-        return await this.processOnce(batch)
+        return await this.processOnce(shared)
       } catch (error) {
-        // The step may have moved the in-memory scope on; Redis still has the committed one.
-        this.scopes.delete(batch.partition)
+        // The step may have moved the scope and states on; the store still has the committed ones.
+        this.forgetPartition(shared.raw.partition)
         throw error
       }
     })
@@ -189,6 +204,22 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
   }
 
+  /** Flushes one partition now, as when its flush falls due. */
+  flushNow(partition: number): Promise<void> {
+    if (!this.options.job.partition?.flush) return Promise.resolve()
+    return this.runExclusive('flush', async () => {
+      this.unflushed.set(partition, this.now())
+      await this.flushPartition(partition)
+    })
+  }
+
+  private decoded(batch: RawBatch): DecodedBatch<T> | undefined {
+    const topicId = this.options.topicIds.get(batch.topic)
+    return topicId === undefined
+      ? undefined
+      : new DecodedBatch(batch, topicId, this.options.decoder)
+  }
+
   private runExclusive<R>(what: string, work: () => Promise<R>): Promise<R> {
     const run = this.exclusive.then(async () => {
       const began = this.now()
@@ -203,37 +234,49 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     return run
   }
 
-  private async processOnce(batch: RawBatch): Promise<BatchOutcome> {
+  private forgetAll(): void {
+    this.scopes.clear()
+    this.checkpoints.clear()
+    this.states.clear()
+    this.unflushed.clear()
+  }
+
+  private forgetPartition(partition: number): void {
+    this.scopes.delete(partition)
+    this.states.dropPartition(partition)
+    for (const slot of [...this.checkpoints.keys()]) {
+      if (this.seen.get(slot)?.partition === partition) this.checkpoints.delete(slot)
+    }
+  }
+
+  /** The partition's last applied offset (null: none), read from the store once. */
+  async checkpoint({ topic, partition }: TopicPartition): Promise<bigint | null> {
+    const slot = `${topic}:${partition}`
+    const known = this.checkpoints.get(slot)
+    if (known !== undefined) return known
+    const read = (await this.options.store.checkpoint(topic, partition)) ?? null
+    this.checkpoints.set(slot, read)
+    return read
+  }
+
+  private async processOnce(batch: DecodedBatch<T>): Promise<BatchOutcome> {
     const { job, metrics, store, faults } = this.options
-    const { topic, partition, records } = batch
-    const topicId = this.options.topicIds.get(topic)
-    if (topicId === undefined || records.length === 0) return { kind: 'skipped' }
+    const { topic, partition, records } = batch.raw
+    if (records.length === 0) return { kind: 'skipped' }
     const slot = `${topic}:${partition}`
     this.seen.set(slot, { topic, partition })
     const phase = phaseClock(metrics, job.name)
-    const applied = await store.checkpoint(topic, partition)
+    const applied = await this.checkpoint({ topic, partition })
+    const scope = await this.scopeOf(partition)
     phase('checkpoint_read')
-    if (applied === undefined && !this.fromStart.has(slot)) {
-      if (!(await this.options.readsFromLogStart({ topic, partition }))) {
-        const partitions = [{ topic, partition }]
-        this.rewound(partitions)
-        return {
-          kind: 'rewind',
-          partitions,
-          reason: 'no checkpoint: reading the log from its start',
-        }
-      }
-      this.fromStart.add(slot)
-    }
     const endTimer = metrics.batchSeconds.startTimer({ job: job.name })
-    const decoded = await this.decode(topic, topicId, partition, records, applied)
+    const decoded = await batch.after(applied ?? undefined)
     phase('decode')
     const { until } = this.options
     const events =
       until === undefined ? decoded.events : decoded.events.filter((e) => eventTimeOf(e) <= until)
-    const { deadLetters } = decoded
-    const states = await store.getMany([...new Set(events.map(job.stateKey))])
-    const scope = await this.scopeOf(partition)
+    const deadLetters = [...decoded.deadLetters]
+    const states = await this.statesOf(partition, events)
     phase('state_read')
     const slicer = new Slicer()
     let result: AppliedBatch<S, T> | undefined
@@ -272,7 +315,6 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     faults?.reached('after-sink')
     const lastOffset = records[records.length - 1]!.offset
     const scopeChanges = scope.takeChanges(job.partition?.codec ?? jsonScopeCodec<P>())
-    const offsets = [{ topic, partition, offset: lastOffset }]
     const latestEventTime = events.reduce(
       (max, e) => Math.max(max, (e.value as { event_time?: number }).event_time ?? 0),
       0,
@@ -280,10 +322,14 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     // The log's own clock, not the records' ingest_time: a replayed history carries old ones.
     const latestPublishedAt = records.reduce((max, r) => Math.max(max, Number(r.timestamp ?? 0)), 0)
     const progress = this.progressOf(partition, scope, latestEventTime, latestPublishedAt)
+    const encoded = new Map<string, Buffer | undefined>()
+    for (const [key, state] of result.changes) {
+      encoded.set(key, state === undefined ? undefined : this.codec.encode(state))
+    }
     const endCommit = metrics.stateCommitSeconds.startTimer({ job: job.name })
     const committed = await store.commit(
-      result.changes,
-      offsets,
+      encoded,
+      [{ topic, partition, offset: lastOffset }],
       { partition, ...scopeChanges },
       progress,
     )
@@ -291,13 +337,20 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     phase('state_commit')
     if (!committed) {
       endTimer()
-      this.scopes.clear()
+      this.forgetAll()
       await store.openEpoch()
-      const partitions = [...this.seen.values()]
-      this.rewound(partitions)
-      return { kind: 'rewind', partitions, reason: 'state lost in Redis: rebuilding from the log' }
+      return {
+        kind: 'rewind',
+        partitions: [...this.seen.values()],
+        reason: 'state lost in Redis: rebuilding from the log',
+      }
     }
-    this.fromStart.delete(slot)
+    this.checkpoints.set(slot, BigInt(lastOffset))
+    for (const [key, bytes] of encoded) {
+      const state = result.changes.get(key)
+      this.states.put(key, { state, partition, bytes: cachedBytes(bytes?.length ?? 0) })
+    }
+    this.states.evict()
     faults?.reached('after-state')
     endTimer()
     metrics.records.inc({ job: job.name, topic, outcome: 'processed' }, events.length)
@@ -313,45 +366,33 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
   }
 
-  /** Decodes the records past the checkpoint; undecodable ones become dead letters. */
-  private async decode(
-    topic: string,
-    topicId: T,
+  /**
+   * The committed states of the keys the events touch: from memory, else from the store, unless
+   * the partition is complete in memory (then a miss means no state).
+   */
+  private async statesOf(
     partition: number,
-    records: readonly RawRecord[],
-    applied: bigint | undefined,
-  ): Promise<{ events: InputEvent<T>[]; deadLetters: DeadLetter[] }> {
-    const events: InputEvent<T>[] = []
-    const deadLetters: DeadLetter[] = []
-    const slicer = new Slicer()
-    const spec = { name: topic, schema: topics[topicId].schema }
-    const { codec } = this.options
-    for (const record of records) {
-      if (slicer.due()) await slicer.pause()
-      if (applied !== undefined && BigInt(record.offset) <= applied) continue
-      const key = record.key?.toString() ?? ''
-      const context = { topic, partition, offset: record.offset, key }
-      try {
-        const value =
-          codec.decodeIfKnown(spec, record.value, context) ??
-          (await codec.decode(spec, record.value, context))
-        events.push({
-          topic: topicId,
-          key,
-          value,
-          partition,
-          offset: record.offset,
-        } as InputEvent<T>)
-      } catch (error) {
-        if (!isPlatformError(error) || error.retriable) throw error
-        deadLetters.push({
-          message: record,
-          error,
-          source: { topic, partition, offset: record.offset },
-        })
-      }
+    events: readonly { readonly key: string }[],
+  ): Promise<Map<string, S>> {
+    const { job } = this.options
+    const states = new Map<string, S>()
+    const missing = new Set<string>()
+    for (const event of events) {
+      const key = job.stateKey(event as never)
+      if (states.has(key) || missing.has(key)) continue
+      const cached = this.states.get(key)
+      if (cached === undefined) missing.add(key)
+      else if (cached.state !== undefined) states.set(key, cached.state)
     }
-    return { events, deadLetters }
+    if (missing.size === 0 || this.states.isComplete(partition)) return states
+    const loaded = await this.options.store.getMany([...missing])
+    for (const key of missing) {
+      const bytes = loaded.get(key)
+      const state = bytes === undefined ? undefined : this.codec.decode(bytes)
+      if (state !== undefined) states.set(key, state)
+      this.states.put(key, { state, partition, bytes: cachedBytes(bytes?.length ?? 0) })
+    }
+    return states
   }
 
   /** The partition's progress after this batch: never behind what was recorded before. */
@@ -372,13 +413,22 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     return progress
   }
 
+  /**
+   * The partition's scope, restored from the store the first time. A partition with no
+   * checkpoint on any input is starting from the log: no state of it exists anywhere else.
+   */
   private async scopeOf(partition: number): Promise<PartitionScope<P>> {
     const cached = this.scopes.get(partition)
     if (cached) return cached
-    const codec = this.options.job.partition?.codec ?? jsonScopeCodec<P>()
-    const fields = await this.options.store.scopeFields(partition)
-    const scope = PartitionScope.restore(partition, this.options.job.inputs, fields, codec)
+    const { job, store, topicIds } = this.options
+    const codec = job.partition?.codec ?? jsonScopeCodec<P>()
+    const fields = await store.scopeFields(partition)
+    const scope = PartitionScope.restore(partition, job.inputs, fields, codec)
     this.scopes.set(partition, scope)
+    const checkpoints = await Promise.all(
+      [...topicIds.keys()].map((topic) => this.checkpoint({ topic, partition })),
+    )
+    if (checkpoints.every((c) => c === null)) this.states.markComplete(partition)
     return scope
   }
 
@@ -401,7 +451,7 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     await this.writeSinks(outputs)
     const changes = scope.takeChanges(hooks.codec)
     if (!(await this.options.store.commit(new Map(), [], { partition, ...changes }))) {
-      this.scopes.clear()
+      this.forgetAll()
       return
     }
     this.unflushed.delete(partition)

@@ -2,6 +2,7 @@ import type { BronzeTopicId, BronzeValues } from '../../schemas/topics.ts'
 import type { TableDefinition, WriteRow } from '../../tables/table.ts'
 import type { GlobalTableId, Lookups } from './lookups.ts'
 import type { PartitionScope, ScopeCodec } from './partition-scope.ts'
+import type { StateCodec } from './state-codec.ts'
 
 /** One decoded bronze record, discriminated by its catalogue topic id. */
 export type InputEvent<T extends BronzeTopicId = BronzeTopicId> = {
@@ -84,6 +85,8 @@ export interface Job<S, T extends BronzeTopicId = BronzeTopicId, P = never> {
   readonly outputs: readonly string[]
   /** Which state entry an event reads and writes (per order: the order id). */
   readonly stateKey: (event: InputEvent<T>) => string
+  /** How a state entry is stored (see `avroStateCodec`): versioned, so later versions read it. */
+  readonly stateCodec: StateCodec<S>
   readonly process: (
     state: S | undefined,
     event: InputEvent<T>,

@@ -11,7 +11,12 @@ import {
 } from '../runtime/job.ts'
 import type { Lookups } from '../runtime/lookups.ts'
 import { salesItemRow } from './sales-item.ts'
-import { emptySalesState, type SalesItemFacts, type SalesRollupState } from './state.ts'
+import {
+  emptySalesState,
+  type SalesItemFacts,
+  type SalesRollupState,
+  salesRollupStateCodec,
+} from './state.ts'
 
 type Inputs = 'orderItem' | 'orderStatus'
 
@@ -27,6 +32,7 @@ export const salesRollupJob: Job<SalesRollupState, Inputs> = {
   globals: ['product'],
   outputs: [factSalesItems.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: salesRollupStateCodec,
   process(previous, event, lookups): StepResult<SalesRollupState> {
     const state = previous ?? emptySalesState(event.value.order_id)
     if (event.topic === 'orderItem') return addItem(state, event, lookups)

@@ -1,3 +1,4 @@
+import { avroStateCodec, avroType as t } from '../runtime/state-codec.ts'
 /** One order line as the rollup needs it; the first delivery of a line is kept. */
 export type SalesItemFacts = {
   readonly product_id: string
@@ -24,3 +25,18 @@ export const emptySalesState = (orderId: string): SalesRollupState => ({
   items: {},
   canceled: false,
 })
+
+export const salesRollupStateCodec = avroStateCodec<SalesRollupState>([
+  t.record('SalesRollupState', {
+    order_id: t.string,
+    items: t.map(
+      t.record('SalesItemFacts', {
+        product_id: t.string,
+        price: t.double,
+        freight: t.double,
+        event_time: t.long,
+      }),
+    ),
+    canceled: t.boolean,
+  }),
+])

@@ -20,6 +20,7 @@ import {
   partialCodec,
   rankedSketchBytes,
 } from './partial.ts'
+import { topkStateCodec } from './state-codec.ts'
 
 type Input = 'orderItem' | 'orderStatus'
 
@@ -60,6 +61,7 @@ export const topkJob: Job<TopKOrderState, Input, PartialSketch> = {
   globals: ['product'],
   outputs: [topkPartials.name],
   stateKey: (event) => event.value.order_id,
+  stateCodec: topkStateCodec,
   process(previous, event, lookups, partition): StepResult<TopKOrderState> {
     const state: TopKOrderState = previous ?? {
       order_id: event.value.order_id,

@@ -1,13 +1,13 @@
 import type { ClickHouseClient } from '../../core/clickhouse.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
+import type { DerivedStage } from '../derived-stage.ts'
 import { TOP_K } from './buckets.ts'
 import { CountMinSketch, merge } from './sketch/index.ts'
 
 export interface MergeTierOptions {
   readonly client: ClickHouseClient
-  /** Sink and physical name of the partials table (same generation as `rankings`). */
-  readonly partials: RowSink
+  /** Physical name of the partials table (same generation as `rankings`). */
   readonly partialsPhysical: string
   readonly rankings: RowSink
   readonly rankingsPhysical: string
@@ -29,13 +29,19 @@ const BUCKETS_PER_QUERY = 100
 /** How soon a failed re-ranking is tried again. */
 const RETRY_MS = 1_000
 
-const bucketOf = (row: Readonly<Record<string, unknown>>) =>
+/** The bucket a partial row belongs to: what the tier re-ranks once the row has landed. */
+export const bucketOf = (row: Readonly<Record<string, unknown>>): string =>
   `${row.dimension}|${row.bucket_kind}|${Number(row.bucket_start)}`
 
+const refOf = (key: string): BucketRef => {
+  const [dimension, bucket_kind, start] = key.split('|')
+  return { dimension: dimension!, bucket_kind: bucket_kind!, bucket_start: Number(start) }
+}
+
 /**
- * The merge tier: takes the partial sketches a worker flushes, stores them, and re-ranks each
- * bucket they touch from the latest partial of every partition, whichever worker wrote it.
- * Sketches add cell by cell, so the merged ranking is right across partitions.
+ * The merge tier: once the partial sketches a worker flushes have landed, re-ranks each bucket
+ * they touch from the latest partial of every partition, whichever worker wrote it. Sketches
+ * add cell by cell, so the merged ranking is right across partitions.
  *
  * Storing partials is part of the job's effectively-once path; ranking is not. It is derived
  * from the stored partials alone, so it runs in the background, off the consumer's batch
@@ -46,7 +52,7 @@ const bucketOf = (row: Readonly<Record<string, unknown>>) =>
  * one bucket cannot both miss the other's partial (each stores its own before reading), so
  * the table converges.
  */
-export class TopKMergeTier implements RowSink {
+export class TopKMergeTier implements DerivedStage {
   private readonly backlog = new Map<string, BucketRef>()
   private draining: Promise<void> | undefined
   private retry: NodeJS.Timeout | undefined
@@ -58,15 +64,8 @@ export class TopKMergeTier implements RowSink {
     this.drain()
   }
 
-  async write(rows: ReadonlyArray<Readonly<Record<string, unknown>>>): Promise<void> {
-    await this.options.partials.write(rows)
-    for (const row of rows) {
-      this.backlog.set(bucketOf(row), {
-        dimension: String(row.dimension),
-        bucket_kind: String(row.bucket_kind),
-        bucket_start: Number(row.bucket_start),
-      })
-    }
+  touched(keys: readonly string[]): void {
+    for (const key of keys) this.backlog.set(key, refOf(key))
     this.drain()
   }
 

@@ -99,7 +99,7 @@ export const payment = (
 })
 
 export type Driver = JobTestDriver<OrderEnrichmentState, 'orderItem' | 'payment' | 'orderStatus'>
-export type Step = (d: Driver) => void
+export type Step = (d: Driver) => Promise<unknown>
 
 /** Global tables as loaded before the job starts; zip 99999 has no coordinates. */
 export function newDriver(): Driver {
@@ -113,8 +113,8 @@ export function newDriver(): Driver {
     .putGlobal('geolocation', geo('01310', -23.56, -46.65))
 }
 
-export function run(steps: readonly Step[], driver = newDriver()): Driver {
-  for (const step of steps) step(driver)
+export async function run(steps: readonly Step[], driver = newDriver()): Promise<Driver> {
+  for (const step of steps) await step(driver)
   return driver
 }
 

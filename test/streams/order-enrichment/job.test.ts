@@ -35,8 +35,8 @@ const complete: Step[] = [
 ]
 
 describe('order-enrichment job', () => {
-  test('a complete join carries every side', () => {
-    const [first, second] = details(run(complete))
+  test('a complete join carries every side', async () => {
+    const [first, second] = details(await run(complete))
     assert.deepEqual(first, {
       order_id: 'o1',
       order_item_id: 1,
@@ -72,8 +72,8 @@ describe('order-enrichment job', () => {
     assert.equal(second?.version, 13)
   })
 
-  test('a product absent from the global table keeps its item waiting', () => {
-    const driver = run([
+  test('a product absent from the global table keeps its item waiting', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o2', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o2', 1, 'p-unknown', 's1', 10, 1)),
       (d) => d.pipe('payment', payment('o2', 1, 'boleto', 1, 11)),
@@ -85,8 +85,8 @@ describe('order-enrichment job', () => {
     assert.equal(row?.seller_lat, -22.9)
   })
 
-  test('a zip absent from geolocation leaves coordinates null and the item waiting', () => {
-    const driver = run([
+  test('a zip absent from geolocation leaves coordinates null and the item waiting', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o3', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o3', 1, 'p1', 's2', 10, 1)),
       (d) => d.pipe('payment', payment('o3', 1, 'boleto', 1, 11)),
@@ -100,8 +100,8 @@ describe('order-enrichment job', () => {
     assert.equal(row?.seller_lng, null)
   })
 
-  test('payments arriving after the items re-emit every item row with the totals', () => {
-    const driver = run(complete.slice(0, 3))
+  test('payments arriving after the items re-emit every item row with the totals', async () => {
+    const driver = await run(complete.slice(0, 3))
     const before = details(driver)
     assert.deepEqual(
       before.map((r) => [r.payment_total, r.missing]),
@@ -111,7 +111,7 @@ describe('order-enrichment job', () => {
       ],
     )
     const emitted = driver.outputs.length
-    complete[3]!(driver)
+    await complete[3]!(driver)
     const reemitted = driver.outputs.slice(emitted)
     assert.deepEqual(
       reemitted.map((o) => [o.table, o.row.order_item_id, o.row.payment_total]),
@@ -120,7 +120,7 @@ describe('order-enrichment job', () => {
         [factOrderDetail.name, 2, 100.1],
       ],
     )
-    complete[4]!(driver)
+    await complete[4]!(driver)
     const after = details(driver)
     assert.deepEqual(
       after.map((r) => [r.payment_total, r.max_installments, r.join_status]),
@@ -132,26 +132,26 @@ describe('order-enrichment job', () => {
     assert.ok(Number(after[0]?.version) > Number(before[0]?.version))
   })
 
-  test('an incomplete join times out past JOIN_TIMEOUT and completes when a side comes', () => {
-    const driver = run([
+  test('an incomplete join times out past JOIN_TIMEOUT and completes when a side comes', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o4', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o4', 1, 'p1', 's1', 10, 1)),
       (d) => d.pipe('orderStatus', status('o4', 'approved', t0 + JOIN_TIMEOUT_MS)),
     ])
     assert.equal(details(driver)[0]?.join_status, 'waiting')
-    driver.pipe('orderStatus', status('o4', 'delivered_carrier', t0 + JOIN_TIMEOUT_MS + HOUR))
+    await driver.pipe('orderStatus', status('o4', 'delivered_carrier', t0 + JOIN_TIMEOUT_MS + HOUR))
     const [timedOut] = details(driver)
     assert.equal(timedOut?.join_status, 'timed_out')
     assert.deepEqual(timedOut?.missing, ['payments'])
 
-    driver.pipe('payment', payment('o4', 1, 'boleto', 1, 11, t0 + 8 * DAY))
+    await driver.pipe('payment', payment('o4', 1, 'boleto', 1, 11, t0 + 8 * DAY))
     const [late] = details(driver)
     assert.equal(late?.join_status, 'completed')
     assert.ok(Number(late?.version) > Number(timedOut?.version))
   })
 
-  test('a zip missing for good only ever times out', () => {
-    const driver = run([
+  test('a zip missing for good only ever times out', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o5', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o5', 1, 'p1', 's2', 10, 1)),
       (d) => d.pipe('payment', payment('o5', 1, 'boleto', 1, 11)),
@@ -162,8 +162,8 @@ describe('order-enrichment job', () => {
     assert.deepEqual(row?.missing, ['seller_geolocation'])
   })
 
-  test('an entity that reaches its global table later bumps the version on the next event', () => {
-    const driver = run([
+  test('an entity that reaches its global table later bumps the version on the next event', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o6', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o6', 1, 'p-new', 's1', 10, 1)),
       (d) => d.pipe('payment', payment('o6', 1, 'boleto', 1, 11)),
@@ -171,14 +171,14 @@ describe('order-enrichment job', () => {
     const [waiting] = details(driver)
     driver.putGlobal('product', product('p-new', 'pet_shop', 'pet_shop'))
     // A duplicate is enough: the lookups are read again on every event of the order.
-    driver.pipe('payment', payment('o6', 1, 'boleto', 1, 11))
+    await driver.pipe('payment', payment('o6', 1, 'boleto', 1, 11))
     const [found] = details(driver)
     assert.equal(found?.join_status, 'completed')
     assert.equal(found?.category_name_english, 'pet_shop')
     assert.equal(Number(found?.version), Number(waiting?.version) + 1)
   })
 
-  test('any arrival order, with duplicates, converges on identical rows', () => {
+  test('any arrival order, with duplicates, converges on identical rows', async () => {
     const timingOut: Step[] = [
       (d) => d.pipe('orderStatus', status('o7', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o7', 1, 'p1', 's2', 10, 1)),
@@ -189,15 +189,15 @@ describe('order-enrichment job', () => {
       (d) => d.pipe('orderStatus', status('o7', 'delivered_customer', t0 + 8 * DAY)),
     ]
     const steps = [...complete, ...timingOut]
-    const expectedDetails = details(run(steps))
-    const expectedUsers = users(run(steps))
+    const expectedDetails = details(await run(steps))
+    const expectedUsers = users(await run(steps))
     assert.equal(expectedDetails.length, 4)
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.shuffledSubarray(steps, { minLength: steps.length }),
         fc.array(fc.nat({ max: steps.length - 1 }), { maxLength: 6 }),
-        (shuffled, repeats) => {
-          const driver = run([...shuffled, ...repeats.map((i) => steps[i]!)])
+        async (shuffled, repeats) => {
+          const driver = await run([...shuffled, ...repeats.map((i) => steps[i]!)])
           assert.deepEqual(details(driver), expectedDetails)
           assert.deepEqual(users(driver), expectedUsers)
         },
@@ -206,15 +206,15 @@ describe('order-enrichment job', () => {
     )
   })
 
-  test('a duplicate event emits nothing', () => {
-    const driver = run(complete)
+  test('a duplicate event emits nothing', async () => {
+    const driver = await run(complete)
     const before = driver.outputs.length
-    for (const step of complete) step(driver)
+    for (const step of complete) await step(driver)
     assert.equal(driver.outputs.length, before)
   })
 
-  test('dim_user_location has the customer and the sellers, located when their zip is', () => {
-    const driver = run([
+  test('dim_user_location has the customer and the sellers, located when their zip is', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o8', 'purchase', t0)),
       (d) => d.pipe('orderItem', item('o8', 1, 'p1', 's1', 10, 1)),
       (d) => d.pipe('orderItem', item('o8', 2, 'p1', 's2', 10, 1)),
@@ -257,14 +257,14 @@ describe('order-enrichment job', () => {
     ])
     // The missing zip gains coordinates: the next event of any order with s2 re-emits it.
     driver.putGlobal('geolocation', geo('99999', -22.0, -43.0))
-    driver.pipe('orderStatus', status('o8', 'approved', t0 + HOUR))
+    await driver.pipe('orderStatus', status('o8', 'approved', t0 + HOUR))
     const s2 = users(driver).find((r) => r.user_id === 's2')
     assert.equal(s2?.lat, -22.0)
     assert.equal(s2?.version, loaded * 2 + 1)
   })
 
-  test('an order whose customer is not in the global table emits no customer location', () => {
-    const driver = run([
+  test('an order whose customer is not in the global table emits no customer location', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o9', 'purchase', t0, 'c-unknown')),
       (d) => d.pipe('orderItem', item('o9', 1, 'p1', 's1', 10, 1)),
     ])
@@ -275,10 +275,10 @@ describe('order-enrichment job', () => {
     assert.deepEqual(details(driver)[0]?.missing, ['customer', 'customer_geolocation', 'payments'])
   })
 
-  test('joinCompleteness summarises join_status over converged rows', () => {
+  test('joinCompleteness summarises join_status over converged rows', async () => {
     const driver = newDriver()
-    run(complete, driver)
-    run(
+    await run(complete, driver)
+    await run(
       [
         (d) => d.pipe('orderItem', item('o10', 1, 'p1', 's1', 10, 1)),
         (d) => d.pipe('orderStatus', status('o11', 'purchase', t0)),

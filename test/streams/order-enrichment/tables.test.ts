@@ -17,7 +17,7 @@ test('both tables take the job rows on embedded ClickHouse and converge via FINA
     rmSync(dir, { recursive: true, force: true })
   })
 
-  const driver = run([
+  const driver = await run([
     (d) => d.pipe('orderItem', item('o1', 1, 'p1', 's1', 100.5, 10.2)),
     (d) => d.pipe('orderItem', item('o1', 2, 'p-unknown', 's2', 50, 5)),
     (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),

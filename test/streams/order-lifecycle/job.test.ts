@@ -20,7 +20,7 @@ type Driver = JobTestDriver<
   'orderStatus' | 'estimatedDeliveryDate',
   PendingDelivery
 >
-type Step = (d: Driver) => void
+type Step = (d: Driver) => Promise<unknown>
 const lateOrder: Step[] = [
   (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),
   (d) => d.pipe('orderStatus', status('o1', 'approved', t0 + 2 * HOUR)),
@@ -29,9 +29,9 @@ const lateOrder: Step[] = [
   (d) => d.pipe('orderStatus', status('o1', 'delivered_customer', Date.UTC(2018, 2, 13, 18))),
 ]
 
-function run(steps: Step[]) {
+async function run(steps: Step[]) {
   const driver: Driver = new JobTestDriver(orderLifecycleJob)
-  for (const step of steps) step(driver)
+  for (const step of steps) await step(driver)
   return driver
 }
 
@@ -39,8 +39,8 @@ const finalRow = (driver: Driver) =>
   driver.table(factOrderLeadDays.name, (row) => String(row.order_id))
 
 describe('order-lifecycle job', () => {
-  test('computes stage lead days and whole calendar days late', () => {
-    const [row] = finalRow(run(lateOrder))
+  test('computes stage lead days and whole calendar days late', async () => {
+    const [row] = finalRow(await run(lateOrder))
     assert.ok(row)
     assert.equal(row.status, 'delivered_customer')
     assert.equal(row.approve_lead_days, 2 / 24)
@@ -50,8 +50,8 @@ describe('order-lifecycle job', () => {
     assert.equal(row.version, 6)
   })
 
-  test('delivery on the promised day, at any hour, is on time', () => {
-    const driver = run([
+  test('delivery on the promised day, at any hour, is on time', async () => {
+    const driver = await run([
       (d) => d.pipe('estimatedDeliveryDate', promised('o2', Date.UTC(2018, 2, 10))),
       (d) => d.pipe('orderStatus', status('o2', 'delivered_customer', Date.UTC(2018, 2, 10, 23))),
     ])
@@ -60,11 +60,11 @@ describe('order-lifecycle job', () => {
     assert.equal(row?.is_late, false)
   })
 
-  test('any arrival order, and duplicates, converge on the same row', () => {
-    const inOrder = finalRow(run(lateOrder))
-    const reversed = finalRow(run([...lateOrder].reverse()))
+  test('any arrival order, and duplicates, converge on the same row', async () => {
+    const inOrder = finalRow(await run(lateOrder))
+    const reversed = finalRow(await run([...lateOrder].reverse()))
     const shuffled = finalRow(
-      run([
+      await run([
         lateOrder[3]!,
         lateOrder[0]!,
         lateOrder[4]!,
@@ -77,15 +77,15 @@ describe('order-lifecycle job', () => {
     assert.deepEqual(shuffled, inOrder)
   })
 
-  test('a repeated event emits nothing new', () => {
-    const driver = run(lateOrder)
+  test('a repeated event emits nothing new', async () => {
+    const driver = await run(lateOrder)
     const before = driver.outputs.length
-    lateOrder[1]!(driver)
+    await lateOrder[1]!(driver)
     assert.equal(driver.outputs.length, before)
   })
 
-  test('an unknown status is rejected with its reason, and the order goes on', () => {
-    const driver = run([
+  test('an unknown status is rejected with its reason, and the order goes on', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o3', 'teleported', t0)),
       (d) => d.pipe('orderStatus', status('o3', 'purchase', t0)),
     ])

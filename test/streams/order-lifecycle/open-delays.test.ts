@@ -38,9 +38,9 @@ const traffic = (from: number, to: number): Event[] =>
     placed(`bg-${from + i}`, from + i, from + i + 30),
   ).flat()
 
-function run(events: readonly Event[]): Driver {
+async function run(events: readonly Event[]): Promise<Driver> {
   const driver: Driver = new JobTestDriver(orderLifecycleJob)
-  for (const event of events) driver.pipe(event.topic, event.value as never)
+  for (const event of events) await driver.pipe(event.topic, event.value as never)
   return driver
 }
 
@@ -50,8 +50,8 @@ const delays = (driver: Driver) =>
     .sort((a, b) => String(a.order_id).localeCompare(String(b.order_id)))
 
 describe('order-lifecycle open delays', () => {
-  test('an undelivered order past its promised day is an open delay that grows with the watermark', () => {
-    const driver = run([...placed('o1', 1, 10), ...traffic(2, 12)])
+  test('an undelivered order past its promised day is an open delay that grows with the watermark', async () => {
+    const driver = await run([...placed('o1', 1, 10), ...traffic(2, 12)])
     const rows = delays(driver)
     assert.equal(rows.length, 1)
     assert.equal(rows[0]!.order_id, 'o1')
@@ -64,9 +64,13 @@ describe('order-lifecycle open delays', () => {
     assert.deepEqual(emitted, [1, 2])
   })
 
-  test('a late delivery closes the open delay with the delivered delay', () => {
+  test('a late delivery closes the open delay with the delivered delay', async () => {
     const rows = delays(
-      run([...placed('o1', 1, 10), ...traffic(2, 12), st('o1', 'delivered_customer', march(13))]),
+      await run([
+        ...placed('o1', 1, 10),
+        ...traffic(2, 12),
+        st('o1', 'delivered_customer', march(13)),
+      ]),
     )
     assert.deepEqual(
       rows.map((r) => [r.order_id, r.delay_state, r.delay_days]),
@@ -74,9 +78,9 @@ describe('order-lifecycle open delays', () => {
     )
   })
 
-  test('an on-time delivery leaves no delay; a late one is reported even when never open', () => {
+  test('an on-time delivery leaves no delay; a late one is reported even when never open', async () => {
     const rows = delays(
-      run([
+      await run([
         ...placed('early', 1, 10),
         ...placed('late', 1, 3),
         st('early', 'delivered_customer', march(2)),
@@ -89,9 +93,9 @@ describe('order-lifecycle open delays', () => {
     )
   })
 
-  test('a canceled open delay is closed as canceled', () => {
+  test('a canceled open delay is closed as canceled', async () => {
     const rows = delays(
-      run([...placed('o1', 1, 5), ...traffic(2, 8), st('o1', 'canceled', march(8, 13))]),
+      await run([...placed('o1', 1, 5), ...traffic(2, 8), st('o1', 'canceled', march(8, 13))]),
     )
     assert.deepEqual(
       rows.map((r) => [r.order_id, r.delay_state]),
@@ -99,21 +103,21 @@ describe('order-lifecycle open delays', () => {
     )
   })
 
-  test('a promised date that arrives after the watermark passed it is overdue at once', () => {
+  test('a promised date that arrives after the watermark passed it is overdue at once', async () => {
     const events = [
       st('o1', 'purchase', march(1, 9)),
       ...traffic(2, 9),
       st('o1', 'approved', march(9, 13)),
       promise('o1', 5, march(9, 13)),
     ]
-    const rows = delays(run(events))
+    const rows = delays(await run(events))
     assert.deepEqual(
       rows.map((r) => [r.order_id, r.delay_state, r.delay_days]),
       [['o1', 'open', 4]],
     )
   })
 
-  test('the converged table does not depend on how the two topics interleave', () => {
+  test('the converged table does not depend on how the two topics interleave', async () => {
     const statuses: Event[] = []
     const promises: Event[] = []
     const orders = [
@@ -136,7 +140,7 @@ describe('order-lifecycle open delays', () => {
     statuses.sort((x, y) => x.value.event_time - y.value.event_time)
     promises.sort((x, y) => x.value.event_time - y.value.event_time)
     const inOrder = delays(
-      run([...statuses, ...promises].sort((x, y) => x.value.event_time - y.value.event_time)),
+      await run([...statuses, ...promises].sort((x, y) => x.value.event_time - y.value.event_time)),
     )
     assert.deepEqual(
       inOrder.map((r) => [r.order_id, r.delay_state, r.delay_days]),
@@ -146,10 +150,10 @@ describe('order-lifecycle open delays', () => {
         ['d', 'open', 7],
       ],
     )
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.boolean(), { minLength: statuses.length + promises.length }),
-        (picks) => {
+        async (picks) => {
           const merged: Event[] = []
           let s = 0
           let p = 0
@@ -160,7 +164,7 @@ describe('order-lifecycle open delays', () => {
           }
           while (s < statuses.length) merged.push(statuses[s++]!)
           while (p < promises.length) merged.push(promises[p++]!)
-          assert.deepEqual(delays(run(merged)), inOrder)
+          assert.deepEqual(delays(await run(merged)), inOrder)
         },
       ),
       { numRuns: 200 },

@@ -66,7 +66,7 @@ const review = (order_id: string, id: string, at: number): Review => ({
 
 type Input = 'orderStatus' | 'estimatedDeliveryDate' | 'orderItem' | 'payment' | 'review'
 type Driver = JobTestDriver<QualityState, Input>
-type Step = (d: Driver) => void
+type Step = (d: Driver) => Promise<unknown>
 
 const approvedAt = t0 + 2 * HOUR
 /**
@@ -85,9 +85,9 @@ const delivered: Step[] = [
   (d) => d.pipe('review', review('o1', 'r1', t0 + 9 * DAY)),
 ]
 
-function run(steps: readonly Step[]) {
+async function run(steps: readonly Step[]) {
   const driver: Driver = new JobTestDriver(qualityJob)
-  for (const step of steps) step(driver)
+  for (const step of steps) await step(driver)
   return driver
 }
 
@@ -99,8 +99,8 @@ const rowOf = (driver: Driver, orderId: string) => {
 }
 
 describe('quality job', () => {
-  test('audits which records arrived, when, and how many', () => {
-    assert.deepEqual(rowOf(run(delivered), 'o1'), {
+  test('audits which records arrived, when, and how many', async () => {
+    assert.deepEqual(rowOf(await run(delivered), 'o1'), {
       order_id: 'o1',
       status: 'delivered_customer',
       purchase_at: t0,
@@ -121,14 +121,15 @@ describe('quality job', () => {
     })
   })
 
-  test('lists the expected records not seen yet', () => {
-    const missing = (steps: Step[], orderId: string) => rowOf(run(steps), orderId).missing
-    assert.deepEqual(missing([(d) => d.pipe('payment', payment('o2', 1))], 'o2'), [
+  test('lists the expected records not seen yet', async () => {
+    const missing = async (steps: Step[], orderId: string) =>
+      rowOf(await run(steps), orderId).missing
+    assert.deepEqual(await missing([(d) => d.pipe('payment', payment('o2', 1))], 'o2'), [
       'purchase',
       'order_item',
     ])
     assert.deepEqual(
-      missing(
+      await missing(
         [
           (d) => d.pipe('orderStatus', status('o3', 'purchase', t0)),
           (d) => d.pipe('orderStatus', status('o3', 'delivered_customer', t0 + DAY)),
@@ -138,7 +139,7 @@ describe('quality job', () => {
       ['approved', 'delivered_carrier', 'estimated_delivery_date', 'order_item', 'payment'],
     )
     assert.deepEqual(
-      missing(
+      await missing(
         [
           (d) => d.pipe('orderStatus', status('o4', 'purchase', t0)),
           (d) => d.pipe('payment', payment('o4', 1)),
@@ -149,11 +150,11 @@ describe('quality job', () => {
       [],
       'a canceled order is not expected to have items',
     )
-    const partial = rowOf(run(delivered.slice(0, 6)), 'o1')
+    const partial = rowOf(await run(delivered.slice(0, 6)), 'o1')
     assert.deepEqual(partial.missing, [], 'an approved order is complete so far')
   })
 
-  test('counts records ingested after a record of a later stage as out of order', () => {
+  test('counts records ingested after a record of a later stage as out of order', async () => {
     const late = t0 + 8 * DAY + HOUR
     const o5: Step[] = [
       (d) => d.pipe('orderStatus', status('o5', 'purchase', t0)),
@@ -167,13 +168,13 @@ describe('quality job', () => {
       (d) => d.pipe('orderStatus', status('o5', 'canceled', t0 + 9 * DAY)),
     ]
     // Reviews and cancellations have no stage; the estimated date shares its approval's.
-    assert.equal(rowOf(run(o5), 'o5').out_of_order_events, 2)
-    assert.equal(rowOf(run([...o5].reverse()), 'o5').out_of_order_events, 2)
-    assert.equal(rowOf(run(delivered), 'o1').out_of_order_events, 0)
+    assert.equal(rowOf(await run(o5), 'o5').out_of_order_events, 2)
+    assert.equal(rowOf(await run([...o5].reverse()), 'o5').out_of_order_events, 2)
+    assert.equal(rowOf(await run(delivered), 'o1').out_of_order_events, 0)
   })
 
-  test('counts records ingested more than the threshold after they happened as late', () => {
-    const driver = run([
+  test('counts records ingested more than the threshold after they happened as late', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o6', 'purchase', t0, t0 + LATE_THRESHOLD_MS)),
       (d) => d.pipe('orderStatus', status('o6', 'approved', t0, t0 + LATE_THRESHOLD_MS + 1)),
       (d) => d.pipe('orderStatus', status('o6', 'canceled', t0, t0 + DAY)),
@@ -181,17 +182,17 @@ describe('quality job', () => {
     assert.equal(rowOf(driver, 'o6').late_events, 2)
   })
 
-  test('a record seen again changes nothing and emits nothing', () => {
-    const driver = run(delivered)
+  test('a record seen again changes nothing and emits nothing', async () => {
+    const driver = await run(delivered)
     const before = driver.outputs.length
     const state = driver.state('o1')
-    for (const step of delivered) step(driver)
+    for (const step of delivered) await step(driver)
     assert.equal(driver.outputs.length, before)
     assert.deepEqual(driver.state('o1'), state)
   })
 
-  test('an unknown status is rejected and not counted', () => {
-    const driver = run([
+  test('an unknown status is rejected and not counted', async () => {
+    const driver = await run([
       (d) => d.pipe('orderStatus', status('o7', 'teleported', t0)),
       (d) => d.pipe('orderStatus', status('o7', 'purchase', t0)),
     ])
@@ -200,19 +201,19 @@ describe('quality job', () => {
     assert.equal(rowOf(driver, 'o7').version, 1)
   })
 
-  test('any consumption order, with duplicates, gives the same row', () => {
-    const expected = rowOf(run(delivered), 'o1')
+  test('any consumption order, with duplicates, gives the same row', async () => {
+    const expected = rowOf(await run(delivered), 'o1')
     const indices = delivered.map((_, i) => i)
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.shuffledSubarray(indices, { minLength: indices.length, maxLength: indices.length }),
         fc.array(fc.constantFrom(...indices), { maxLength: 5 }),
         fc.nat(),
-        (order, repeats, at) => {
+        async (order, repeats, at) => {
           const steps = order.map((i) => delivered[i]!)
           const split = at % (steps.length + 1)
           const duplicates = repeats.map((i) => delivered[i]!)
-          const driver = run([...steps.slice(0, split), ...duplicates, ...steps.slice(split)])
+          const driver = await run([...steps.slice(0, split), ...duplicates, ...steps.slice(split)])
           assert.deepEqual(rowOf(driver, 'o1'), expected)
         },
       ),

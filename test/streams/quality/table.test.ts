@@ -27,18 +27,18 @@ const status = (order_id: string, status: string, at: number) => ({
 
 test('converged rows round-trip through the real DDL and the stable view', async () => {
   const driver = new JobTestDriver(qualityJob)
-    .pipe('orderStatus', status('o1', 'purchase', t0))
-    .pipe('payment', {
-      order_id: 'o1',
-      payment_sequential: 1,
-      payment_type: 'boleto',
-      payment_installments: 1,
-      payment_value: 12.5,
-      event_time: t0,
-      ingest_time: t0 + 75,
-    })
-    .pipe('orderStatus', status('o1', 'delivered_customer', t0 + 86_400_000))
-    .pipe('orderStatus', status('o2', 'purchase', t0))
+  await driver.pipe('orderStatus', status('o1', 'purchase', t0))
+  await driver.pipe('payment', {
+    order_id: 'o1',
+    payment_sequential: 1,
+    payment_type: 'boleto',
+    payment_installments: 1,
+    payment_value: 12.5,
+    event_time: t0,
+    ingest_time: t0 + 75,
+  })
+  await driver.pipe('orderStatus', status('o1', 'delivered_customer', t0 + 86_400_000))
+  await driver.pipe('orderStatus', status('o2', 'purchase', t0))
   const physical = await liveTable(client, pipelineAudit)
   // Every emitted version goes in, as the sink would write them; the view's FINAL keeps the last.
   await client.insert({

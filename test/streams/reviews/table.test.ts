@@ -31,21 +31,21 @@ const review = (review_id: string, created: number, answered: number | null): Re
 
 test('converged rows round-trip through the real DDL and the stable view', async () => {
   const driver = new JobTestDriver(reviewsJob)
-    .pipe('review', review('r1', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 15, 12)))
-    .pipe('review', review('r2', Date.UTC(2018, 2, 12), null))
-    .pipe('estimatedDeliveryDate', {
-      order_id: 'o1',
-      estimated_delivery_date: Date.UTC(2018, 2, 10),
-      event_time: Date.UTC(2018, 2, 1),
-      ingest_time: Date.UTC(2018, 2, 1),
-    })
-    .pipe('orderStatus', {
-      order_id: 'o1',
-      customer_id: 'c1',
-      status: 'delivered_customer',
-      event_time: Date.UTC(2018, 2, 13, 18),
-      ingest_time: Date.UTC(2018, 2, 13, 18),
-    })
+  await driver.pipe('review', review('r1', Date.UTC(2018, 2, 14), Date.UTC(2018, 2, 15, 12)))
+  await driver.pipe('review', review('r2', Date.UTC(2018, 2, 12), null))
+  await driver.pipe('estimatedDeliveryDate', {
+    order_id: 'o1',
+    estimated_delivery_date: Date.UTC(2018, 2, 10),
+    event_time: Date.UTC(2018, 2, 1),
+    ingest_time: Date.UTC(2018, 2, 1),
+  })
+  await driver.pipe('orderStatus', {
+    order_id: 'o1',
+    customer_id: 'c1',
+    status: 'delivered_customer',
+    event_time: Date.UTC(2018, 2, 13, 18),
+    ingest_time: Date.UTC(2018, 2, 13, 18),
+  })
   const physical = await liveTable(client, factReviewAnswerLeadDays)
   // Every emitted version goes in, as the sink would write them; the view's FINAL keeps the last.
   await client.insert({

@@ -45,11 +45,11 @@ async function publish(platform: Platform, slice: readonly BronzeRecord[], sends
 
 type Row = Record<string, unknown>
 
-function expectedRows(): Row[] {
+async function expectedRows(): Promise<Row[]> {
   const driver = new JobTestDriver(orderLifecycleJob)
   for (const record of records) {
     if (record.topic === 'orderStatus' || record.topic === 'estimatedDeliveryDate') {
-      driver.pipe(record.topic, record.value as never)
+      await driver.pipe(record.topic, record.value as never)
     }
   }
   return driver
@@ -107,7 +107,7 @@ test('an evicted consumer rejoins, a crashed one is replaced, and the table is e
 
   breakNext = true
   await publish(platform, records.slice(half), 20)
-  const expected = expectedRows()
+  const expected = await expectedRows()
   const actual = await eventually(
     async () => {
       const rows = await leadDays(platform)

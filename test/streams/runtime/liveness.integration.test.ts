@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
 import { withRetries } from '../../../core/kafka-errors.ts'
 import type { Platform } from '../../../core/platform.ts'
+import { consumerGroupOf, deploymentOf } from '../../../streams/deployment.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { publishGenerated } from '../../support/generated.ts'
 import {
@@ -75,7 +76,16 @@ interface Observed {
 
 async function runWithHogs(t: TestContext, platform: Platform, hogs: number): Promise<Observed> {
   const run = newJobRun(t, platform)
-  const groups = entries.map(({ job }) => `${run.namespace}.${job.name}.g1`)
+  // The six jobs share one consumer, so one group: the one their consumer joins.
+  const groups = [
+    consumerGroupOf(
+      run.namespace,
+      'live',
+      entries.map(({ job, tables }) =>
+        deploymentOf(run.namespace, job.name, Object.keys(tables), 1),
+      ),
+    ),
+  ]
   const started: JobProcess[] = []
   const burners = startCpuHogs(hogs)
   try {

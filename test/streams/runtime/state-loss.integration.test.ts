@@ -44,7 +44,7 @@ test('state wiped from Redis mid-run is rebuilt from the log; the table is still
   const driver = new JobTestDriver(orderLifecycleJob)
   for (const record of records) {
     if (record.topic === 'orderStatus' || record.topic === 'estimatedDeliveryDate') {
-      driver.pipe(record.topic, record.value as never)
+      await driver.pipe(record.topic, record.value as never)
     }
   }
   const expected = byOrder(driver.table(factOrderLeadDays.name, (r) => String(r.order_id)) as Row[])

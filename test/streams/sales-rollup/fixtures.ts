@@ -6,7 +6,7 @@ import { factSalesItems } from '../../../tables/fact-sales-items.ts'
 import { productEntity } from '../../support/events.ts'
 
 export type Driver = JobTestDriver<SalesRollupState, 'orderItem' | 'orderStatus'>
-export type Step = (d: Driver) => void
+export type Step = (d: Driver) => Promise<unknown>
 
 export const march = Date.UTC(2018, 2, 31, 23, 30)
 export const april = Date.UTC(2018, 3, 1, 0, 15)
@@ -45,10 +45,10 @@ export const products = [
   product('p3', 'beleza_saude', 'health_beauty'),
 ]
 
-export function run(steps: readonly Step[]): Driver {
+export async function run(steps: readonly Step[]): Promise<Driver> {
   const driver: Driver = new JobTestDriver(salesRollupJob)
   for (const p of products) driver.putGlobal('product', p)
-  for (const step of steps) step(driver)
+  for (const step of steps) await step(driver)
   return driver
 }
 

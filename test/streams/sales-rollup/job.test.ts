@@ -4,8 +4,8 @@ import { isPlatformError } from '../../../core/errors.ts'
 import { item, march, orders, rows, run, status } from './fixtures.ts'
 
 describe('sales-rollup job', () => {
-  test('emits one priced unit per line in the UTC month of the purchase', () => {
-    const [first, second] = rows(run(orders.slice(0, 3)))
+  test('emits one priced unit per line in the UTC month of the purchase', async () => {
+    const [first, second] = rows(await run(orders.slice(0, 3)))
     assert.deepEqual(first, {
       order_id: 'o1',
       order_item_id: 1,
@@ -23,8 +23,8 @@ describe('sales-rollup job', () => {
     assert.equal(second?.month, '2018-03-01')
   })
 
-  test('a cancel re-emits the order lines canceled, with a higher version', () => {
-    const driver = run(orders.slice(3, 5))
+  test('a cancel re-emits the order lines canceled, with a higher version', async () => {
+    const driver = await run(orders.slice(3, 5))
     assert.deepEqual(
       driver.outputs.map((o) => [o.row.canceled, o.row.version]),
       [
@@ -37,8 +37,8 @@ describe('sales-rollup job', () => {
     assert.equal(row?.canceled, true)
   })
 
-  test('a line arriving after the cancel is emitted canceled', () => {
-    const driver = run(orders.slice(3))
+  test('a line arriving after the cancel is emitted canceled', async () => {
+    const driver = await run(orders.slice(3))
     const last = driver.outputs.at(-1)?.row
     assert.equal(last?.order_item_id, 2)
     assert.equal(last?.canceled, true)
@@ -46,31 +46,33 @@ describe('sales-rollup job', () => {
     assert.ok(rows(driver).every((row) => row.canceled === true))
   })
 
-  test('any arrival order, and duplicates, converge on the same rows', () => {
-    const expected = rows(run(orders))
+  test('any arrival order, and duplicates, converge on the same rows', async () => {
+    const expected = rows(await run(orders))
     assert.equal(expected.length, 4)
-    assert.deepEqual(rows(run([...orders].reverse())), expected)
+    assert.deepEqual(rows(await run([...orders].reverse())), expected)
     const shuffled = [4, 0, 5, 2, 2, 3, 4, 1, 0].map((i) => orders[i]!)
-    assert.deepEqual(rows(run(shuffled)), expected)
+    assert.deepEqual(rows(await run(shuffled)), expected)
   })
 
-  test('a duplicate event emits nothing', () => {
-    const driver = run(orders)
+  test('a duplicate event emits nothing', async () => {
+    const driver = await run(orders)
     const before = driver.outputs.length
-    for (const step of orders) step(driver)
+    for (const step of orders) await step(driver)
     assert.equal(driver.outputs.length, before)
   })
 
-  test('a product not in the global table still counts, with null categories', () => {
-    const [row] = rows(run([(d) => d.pipe('orderItem', item('o3', 1, 'p-unknown', 9.9, march))]))
+  test('a product not in the global table still counts, with null categories', async () => {
+    const [row] = rows(
+      await run([(d) => d.pipe('orderItem', item('o3', 1, 'p-unknown', 9.9, march))]),
+    )
     assert.equal(row?.product_id, 'p-unknown')
     assert.equal(row?.category_name, null)
     assert.equal(row?.category_name_english, null)
     assert.equal(row?.revenue, 9.9)
   })
 
-  test('an invalid line or status is rejected with its reason, and the order goes on', () => {
-    const driver = run([
+  test('an invalid line or status is rejected with its reason, and the order goes on', async () => {
+    const driver = await run([
       (d) => d.pipe('orderItem', item('o4', 1, 'p1', -5, march)),
       (d) => d.pipe('orderStatus', status('o4', 'teleported', march)),
       (d) => d.pipe('orderItem', item('o4', 1, 'p1', 5, march)),

@@ -12,7 +12,7 @@ import { april, item, march, orders, rows, run, status } from './fixtures.ts'
  * March: p1 10.1 + 20.2 + 30.3 (float sum 60.599999…), p3 7.77 (same category as p1),
  * an unknown product 9.9. April: p2 15.5, and the canceled order o2 (p2 120, p1 30).
  */
-const driver = run([
+const driver = await run([
   ...orders.slice(3),
   (d) => d.pipe('orderItem', item('o1', 1, 'p1', 10.1, march)),
   (d) => d.pipe('orderItem', item('o1', 2, 'p1', 20.2, march)),

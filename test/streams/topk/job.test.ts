@@ -50,12 +50,12 @@ const purchase = (order: string, at = t0, partition = 0): StatusEvent => ({
   value: orderStatus(order, 'purchase', at),
 })
 
-function run(events: readonly Event[]): Driver {
+async function run(events: readonly Event[]): Promise<Driver> {
   const driver: Driver = new JobTestDriver(topkJob)
   driver.putGlobal('product', productEntity('pA', 'esporte', 'sports'))
   driver.putGlobal('product', productEntity('pB', 'esporte', 'sports'))
   driver.putGlobal('product', productEntity('pC', 'livros', 'books'))
-  for (const e of events) driver.pipe(e.topic, e.value as never, e.partition ?? 0)
+  for (const e of events) await driver.pipe(e.topic, e.value as never, e.partition ?? 0)
   return driver
 }
 
@@ -84,16 +84,26 @@ function interleave(items: readonly Event[], statuses: readonly Event[], picks: 
  * Pipes `events` in, flushing every partition after the events at `flushAfter` and at the end;
  * returns the last partial row written per bucket and partition, what the merge tier reads.
  */
-function finalPartials(driver: Driver, events: readonly Event[], flushAfter: ReadonlySet<number>) {
+async function finalPartials(
+  driver: Driver,
+  events: readonly Event[],
+  flushAfter: ReadonlySet<number>,
+) {
   const partitions = new Set(events.map((e) => e.partition ?? 0))
-  const flushAll = () => {
-    for (const partition of partitions) driver.flush(partition)
+  const flushAll = async () => {
+    for (const partition of partitions) await driver.flush(partition)
   }
-  events.forEach((e, i) => {
-    driver.pipe(e.topic, e.value as never, e.partition ?? 0)
-    if (flushAfter.has(i)) flushAll()
-  })
-  flushAll()
+  // Consecutive records of a topic and partition come as one batch, as a consumer fetches them.
+  let run: Event[] = []
+  for (const [i, e] of events.entries()) {
+    run.push(e)
+    if (!flushAfter.has(i)) continue
+    await driver.pipeBatch(run as never)
+    run = []
+    await flushAll()
+  }
+  await driver.pipeBatch(run as never)
+  await flushAll()
   const last = new Map<string, Record<string, unknown>>()
   for (const { row } of driver.outputs) {
     last.set(`${row.dimension}|${row.bucket_kind}|${row.bucket_start}|${row.partition}`, row)
@@ -159,8 +169,8 @@ function netUnits(
 }
 
 describe('top-k job', () => {
-  test('counts units per product and per category in every bucket kind', () => {
-    const driver = run([item('o1', 1, 'pA'), item('o1', 2, 'pA'), item('o2', 1, 'pC')])
+  test('counts units per product and per category in every bucket kind', async () => {
+    const driver = await run([item('o1', 1, 'pA'), item('o1', 2, 'pA'), item('o2', 1, 'pC')])
     assert.equal(monthSketch(driver)?.estimate('pA'), 2)
     assert.equal(monthSketch(driver, 'category')?.estimate('esporte'), 2)
     assert.equal(monthSketch(driver, 'category')?.estimate('livros'), 1)
@@ -171,12 +181,12 @@ describe('top-k job', () => {
       .get(bucketKey({ dimension: 'product', kind: 'hour', start: Date.UTC(2018, 2, 14, 10) }))
     assert.equal(hour?.sketch.estimate('pC'), 1)
     // A redelivered line is not counted twice.
-    driver.pipe('orderItem', item('o1', 2, 'pA').value as OrderItem)
+    await driver.pipe('orderItem', item('o1', 2, 'pA').value as OrderItem)
     assert.equal(monthSketch(driver)?.estimate('pA'), 2)
   })
 
-  test('a cancellation retracts its order, before or after the items arrive', () => {
-    const inOrder = run([
+  test('a cancellation retracts its order, before or after the items arrive', async () => {
+    const inOrder = await run([
       item('o1', 1, 'pA'),
       item('o2', 1, 'pA'),
       cancel('o1'),
@@ -184,7 +194,7 @@ describe('top-k job', () => {
     ])
     assert.equal(monthSketch(inOrder)?.estimate('pA'), 1)
     assert.equal(monthSketch(inOrder)?.estimate('pB'), 0)
-    const cancelFirst = run([
+    const cancelFirst = await run([
       cancel('o1'),
       item('o1', 2, 'pB'),
       item('o1', 1, 'pA'),
@@ -193,7 +203,7 @@ describe('top-k job', () => {
     assert.deepEqual(monthSketch(cancelFirst)?.serialize(), monthSketch(inOrder)?.serialize())
   })
 
-  test('sketch counters do not depend on how items and statuses interleave', () => {
+  test('sketch counters do not depend on how items and statuses interleave', async () => {
     const items = [
       item('o1', 1, 'pA'),
       item('o1', 2, 'pB'),
@@ -201,10 +211,10 @@ describe('top-k job', () => {
       item('o3', 1, 'pC'),
     ]
     const statuses = [purchase('o1'), cancel('o2'), purchase('o3'), cancel('o1', t0 + 2 * DAY)]
-    const reference = monthSketch(run([...items, ...statuses]))!
-    fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), (picks) => {
-        const sketch = monthSketch(run(interleave(items, statuses, picks)))!
+    const reference = monthSketch(await run([...items, ...statuses]))!
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), async (picks) => {
+        const sketch = monthSketch(await run(interleave(items, statuses, picks)))!
         assert.deepEqual(sketch.toState().counters, reference.toState().counters)
         assert.equal(sketch.estimate('pC'), 1)
         assert.equal(sketch.estimate('pA') + sketch.estimate('pB'), 0)
@@ -212,7 +222,7 @@ describe('top-k job', () => {
     )
   })
 
-  test('what a late cancellation retracts depends on the log alone, flushes and interleaving aside', () => {
+  test('what a late cancellation retracts depends on the log alone, flushes and interleaving aside', async () => {
     const later = t0 + 100 * DAY
     // o1 is canceled inside every bucket's horizon; o2 when only its year still takes changes.
     const items = [item('o1', 1, 'pA'), item('o2', 1, 'pB'), item('o9', 1, 'pC', later + DAY)]
@@ -222,26 +232,26 @@ describe('top-k job', () => {
       purchase('o7', later),
       cancel('o2', later + DAY),
     ]
-    const reference = finalPartials(run([]), [...items, ...statuses], new Set())
+    const reference = await finalPartials(await run([]), [...items, ...statuses], new Set())
     const yearB = [...reference.values()].find(
       (row) =>
         (row as Record<string, unknown>).bucket_kind === 'year' &&
         (row as Record<string, unknown>).dimension === 'product',
     ) as Record<string, unknown>
     assert.equal(yearB.total, 1, 'the year retracts o2, so only o9 remains in 2018')
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
         fc.uniqueArray(fc.nat(6)),
-        (picks, flushes) => {
+        async (picks, flushes) => {
           const merged = interleave(items, statuses, picks)
-          assert.deepEqual(finalPartials(run([]), merged, new Set(flushes)), reference)
+          assert.deepEqual(await finalPartials(await run([]), merged, new Set(flushes)), reference)
         },
       ),
     )
   })
 
-  test('partials and the ranked top 100 do not depend on interleaving or flushes, past the candidate capacity', () => {
+  test('partials and the ranked top 100 do not depend on interleaving or flushes, past the candidate capacity', async () => {
     const { items, statuses } = busyMonth()
     for (const partition of [0, 1]) {
       const products = new Set(
@@ -251,8 +261,8 @@ describe('top-k job', () => {
     }
     const month = bucketStart('month', t0)
     /** Final partial rows, and the merge tier's ranking of the product month from them. */
-    const outcome = (events: readonly Event[], flushAfter: ReadonlySet<number>) => {
-      const partials = finalPartials(busyDriver(), events, flushAfter)
+    const outcome = async (events: readonly Event[], flushAfter: ReadonlySet<number>) => {
+      const partials = await finalPartials(busyDriver(), events, flushAfter)
       const monthRows = [...partials.values()].filter(
         (row) =>
           row.dimension === 'product' && row.bucket_kind === 'month' && row.bucket_start === month,
@@ -260,7 +270,7 @@ describe('top-k job', () => {
       const [ranking] = rankBuckets(monthRows as never)
       return { partials, ranking }
     }
-    const reference = outcome([...items, ...statuses], new Set())
+    const reference = await outcome([...items, ...statuses], new Set())
     const ranking = reference.ranking!
     assert.equal(ranking.partitions, 2)
     assert.equal((ranking.keys as string[]).length, TOP_K)
@@ -270,19 +280,19 @@ describe('top-k job', () => {
       const exact = net.get(key) ?? 0
       assert.ok(estimate >= exact && estimate <= exact + Number(ranking.error_bound), key)
     })
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.nat(),
         fc.constantFrom(0, 0.2, 0.5, 0.8, 1),
         fc.option(fc.integer({ min: 500, max: 4000 })),
-        (seed, itemShare, flushEvery) => {
+        async (seed, itemShare, flushEvery) => {
           const random = new Random(seed)
           const picks = [...items, ...statuses].map(() => random.chance(itemShare))
           const events = interleave(items, statuses, picks)
           const flushes = new Set(
             flushEvery === null ? [] : events.map((_, i) => i).filter((i) => i % flushEvery === 0),
           )
-          const actual = outcome(events, flushes)
+          const actual = await outcome(events, flushes)
           assert.deepEqual(actual.ranking, reference.ranking)
           assert.deepEqual(actual.partials, reference.partials)
         },
@@ -297,44 +307,45 @@ describe('top-k job', () => {
     )
   })
 
-  test('flush writes each changed partial once, with its operation count as version', () => {
-    const driver = run([item('o1', 1, 'pA')])
-    driver.flush()
+  test('flush writes each changed partial once, with its operation count as version', async () => {
+    const driver = await run([item('o1', 1, 'pA')])
+    await driver.flush()
     const first = driver.outputs.filter((o) => o.table === topkPartials.name)
     assert.equal(first.length, 10)
     const month = first.find((o) => o.row.dimension === 'product' && o.row.bucket_kind === 'month')
     assert.equal(month?.row.version, 1)
     assert.equal(month?.row.partition, 0)
-    driver.flush()
+    await driver.flush()
     assert.equal(driver.outputs.length, 10, 'nothing changed, nothing flushed')
-    driver.pipe('orderItem', item('o2', 1, 'pA').value as OrderItem).flush()
+    await driver.pipe('orderItem', item('o2', 1, 'pA').value as OrderItem)
+    await driver.flush()
     assert.equal(driver.outputs.length, 20)
   })
 
-  test('buckets past the retraction horizon are flushed one last time, then leave; late changes are dropped', () => {
+  test('buckets past the retraction horizon are flushed one last time, then leave; late changes are dropped', async () => {
     const later = t0 + RETRACTION_HORIZON_MS + 40 * DAY
-    const driver = run([
+    const driver = await run([
       item('o1', 1, 'pA'),
       purchase('o1'),
       item('o9', 1, 'pC', later),
       purchase('o9', later),
     ])
     assert.ok(driver.scope(0).keys().includes(monthKey('product')))
-    driver.flush()
+    await driver.flush()
     const flushedOld = driver.outputs.some(
       (o) => o.row.bucket_kind === 'month' && o.row.bucket_start === bucketStart('month', t0),
     )
     assert.ok(flushedOld, 'the final partial of the old bucket is written before it leaves')
     assert.ok(!driver.scope(0).keys().includes(monthKey('product')))
     assert.equal(driver.scope(0).keys().length, 10, 'only the new buckets remain')
-    driver.pipe('orderStatus', cancel('o1', later).value as OrderStatus)
+    await driver.pipe('orderStatus', cancel('o1', later).value as OrderStatus)
     assert.ok(
       !driver.scope(0).keys().includes(monthKey('product')),
       'a late retraction does not reopen it',
     )
   })
 
-  test('partials of several partitions merge into the exact ranking', () => {
+  test('partials of several partitions merge into the exact ranking', async () => {
     // The seed's counterexample, split over partitions: host 1 {A:7, B:6, C:5}, host 2 {A:2, B:4, C:6}.
     const hosts = [
       { pA: 7, pB: 6, pC: 5 },
@@ -347,8 +358,9 @@ describe('top-k job', () => {
           events.push(item(`${product}-${partition}-${i}`, 1, product, t0, partition))
       }
     })
-    const driver = run(events)
-    driver.flush(0).flush(1)
+    const driver = await run(events)
+    await driver.flush(0)
+    await driver.flush(1)
     const partials = driver.outputs
       .filter((o) => o.row.dimension === 'product' && o.row.bucket_kind === 'month')
       .map((o) => o.row as never)
@@ -359,8 +371,8 @@ describe('top-k job', () => {
     assert.equal(ranking?.version, 30)
   })
 
-  test('a partial survives the trip through its stored form', () => {
-    const driver = run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
+  test('a partial survives the trip through its stored form', async () => {
+    const driver = await run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
     const partial = driver.scope(0).get(monthKey('product'))!
     const back = partialCodec.decode(partialCodec.encode(partial))
     assert.deepEqual(back.bucket, partial.bucket)
@@ -369,22 +381,22 @@ describe('top-k job', () => {
     assert.equal(back.ops, 2)
   })
 
-  test('a partial stored before gross sketches (job version 2) decodes with its net sketch nominating', () => {
-    const driver = run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
+  test('a partial stored before gross sketches (job version 2) decodes with its net sketch nominating', async () => {
+    const driver = await run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
     const partial = driver.scope(0).get(monthKey('product'))!
     const { gross: _, ...stored } = JSON.parse(partialCodec.encode(partial)) as { gross: string }
     const back = partialCodec.decode(JSON.stringify(stored))
     assert.deepEqual(back.gross.serialize(), partial.sketch.serialize())
   })
 
-  test('a canceled order takes its units off the ranking but stays nominated by its adds', () => {
-    const driver = run([
+  test('a canceled order takes its units off the ranking but stays nominated by its adds', async () => {
+    const driver = await run([
       item('o1', 1, 'pA'),
       item('o1', 2, 'pA'),
       item('o2', 1, 'pB'),
       cancel('o1'),
     ])
-    driver.flush(0)
+    await driver.flush(0)
     const partial = driver.scope(0).get(monthKey('product'))!
     assert.equal(partial.sketch.estimate('pA'), 0)
     assert.equal(partial.gross.estimate('pA'), 2)

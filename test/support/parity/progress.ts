@@ -1,12 +1,15 @@
-import { withRetries } from '../../../core/kafka-errors.ts'
 import type { Platform } from '../../../core/platform.ts'
 import { topicName } from '../../../schemas/topics.ts'
+import { deploymentOf } from '../../../streams/deployment.ts'
 import type { JobEntry } from '../../../streams/jobs.ts'
 import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
+import { lagOf, logOffsets, totalLag } from '../../../streams/runtime/lag.ts'
+import { readCheckpoints, stateKeys } from '../../../streams/runtime/state-store.ts'
 
 /**
- * Records each job has yet to commit, summed over its input partitions. `namespace` names a
- * run other than the platform's own (its consumer groups), as a separate job process has.
+ * Records each job has yet to apply, summed over its input partitions: the log end minus its
+ * checkpoint, as the runtime counts lag. `namespace` names a run other than the platform's own,
+ * as a separate job process has.
  */
 export async function jobLag(
   platform: Platform,
@@ -19,25 +22,17 @@ export async function jobLag(
   await admin.connect()
   try {
     const lag: Record<string, number> = {}
-    for (const { job } of entries) {
-      let behind = 0
-      for (const id of job.inputs) {
-        const topic = topicName(id, config.topicPrefix)
-        const ends = await withRetries(() => admin.fetchTopicOffsets(topic))
-        const [committed] = await withRetries(() =>
-          admin.fetchOffsets({
-            groupId: `${namespace}.${job.name}.g${generation}`,
-            topics: [topic],
-          }),
-        )
-        for (const end of ends) {
-          const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset
-          // -1: nothing committed yet, so everything from the log start is to come.
-          const from = at === undefined || at === '-1' ? Number(end.low) : Number(at)
-          behind += Math.max(0, Number(end.high) - from)
-        }
-      }
-      lag[job.name] = behind
+    for (const { job, tables } of entries) {
+      const deployment = deploymentOf(namespace, job.name, Object.keys(tables), generation)
+      const offsets = await logOffsets(
+        admin,
+        job.inputs.map((id) => topicName(id, config.topicPrefix)),
+      )
+      const checkpoints = await readCheckpoints(
+        platform.redis,
+        stateKeys(deployment.stateNamespace).checkpoint,
+      )
+      lag[job.name] = totalLag(lagOf(offsets, checkpoints))
     }
     return lag
   } finally {
