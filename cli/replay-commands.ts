@@ -9,7 +9,7 @@ import {
   type GenerationControl,
   type GenerationLine,
   localControl,
-  remoteControl,
+  platformControl,
 } from './generation-control.ts'
 
 /**
@@ -18,9 +18,7 @@ import {
  */
 async function controlFor(ctx: CliContext, jobs: readonly string[]): Promise<GenerationControl> {
   const { config } = ctx
-  if (!config.clickhouseUrl) {
-    return remoteControl(`http://127.0.0.1:${config.httpPort}/graphql`, config.adminToken)
-  }
+  if (!config.clickhouseUrl) return platformControl(ctx)
   return localControl(createPlatform(config, ctx.logger, 'kappa-replay'), jobs)
 }
 
