@@ -18,6 +18,7 @@ import { onShutdown } from './lifecycle.ts'
 import { registerLineageCommands } from './lineage.ts'
 import { registerReplayCommands } from './replay-commands.ts'
 import { bootstrap, installArtifacts } from './services.ts'
+import { registerSetupCommand } from './setup.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const program = new Command('kappa').description(
@@ -184,6 +185,7 @@ program
 registerDataCommands(program, { createContext: () => createCliContext(root) })
 registerReplayCommands(program, { createContext: () => createCliContext(root) })
 registerLineageCommands(program, { createContext: () => createCliContext(root) })
+registerSetupCommand(program, root)
 
 // A command that fails says why in one line; the stack is for LOG_LEVEL=debug.
 await program.parseAsync(process.argv).catch((error: unknown) => {
