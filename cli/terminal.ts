@@ -31,7 +31,8 @@ export class Terminal {
   /** Whether there is a status area (the stream is a terminal). */
   readonly interactive: boolean
   #bars: MultiBar | undefined
-  #status: SingleBar | undefined
+  /** The status area's lines: `status` for the step under way, others by key (replays). */
+  readonly #lines = new Map<string, SingleBar>()
   #stepStarted = 0
   #reporter: { label: string; reporter: ProgressReporter } | undefined
 
@@ -66,8 +67,17 @@ export class Terminal {
     this.#show(0, 1, { text, counted: false })
   }
 
-  /** How far the step `text` is: `done` of `total` `unit`s. */
-  progress(text: string, done: number, total: number, unit: string): void {
+  /**
+   * How far the step `text` is: `done` of `total` `unit`s. `line` names a line of its own
+   * (one per replayed job), `detail` replaces the computed count and rate.
+   */
+  progress(
+    text: string,
+    done: number,
+    total: number,
+    unit: string,
+    { line = 'status', detail }: { line?: string; detail?: string } = {},
+  ): void {
     if (!this.interactive) {
       if (this.#reporter?.label !== text) {
         const write = (line: string) => this.stream.write(line)
@@ -80,8 +90,8 @@ export class Terminal {
       return
     }
     const seconds = Math.max(0.001, (Date.now() - this.#stepStarted) / 1000)
-    const detail = `${count(done)} of ${count(total)} ${unit}, ${count(done / seconds)}/s`
-    this.#show(done, Math.max(1, total), { text, detail, counted: true })
+    const shown = detail ?? `${count(done)} of ${count(total)} ${unit}, ${count(done / seconds)}/s`
+    this.#show(done, Math.max(1, total), { text, detail: shown, counted: true }, line)
   }
 
   /** Takes the status area away; what was logged above it stays. */
@@ -90,10 +100,10 @@ export class Terminal {
     this.#bars.update() // writes what was logged since the last redraw
     this.#bars.stop()
     this.#bars = undefined
-    this.#status = undefined
+    this.#lines.clear()
   }
 
-  #show(value: number, total: number, payload: StatusPayload): void {
+  #show(value: number, total: number, payload: StatusPayload, line = 'status'): void {
     if (!this.#bars) {
       this.#bars = new MultiBar({
         stream: this.stream,
@@ -108,9 +118,13 @@ export class Terminal {
         gracefulExit: true,
       })
     }
-    if (!this.#status) this.#status = this.#bars.create(total, value, payload)
-    this.#status.setTotal(total)
-    this.#status.update(value, payload)
+    let bar = this.#lines.get(line)
+    if (!bar) {
+      bar = this.#bars.create(total, value, payload)
+      this.#lines.set(line, bar)
+    }
+    bar.setTotal(total)
+    bar.update(value, payload)
   }
 
   #above(text: string, otherwise: NodeJS.WritableStream): void {

@@ -54,6 +54,13 @@ test('on a terminal: one status line, with log lines and results written above i
   assert.ok(shown.includes('job started\n'), shown)
   assert.ok(shown.includes('a result\n'), 'a result while the status shows goes above it')
   assert.equal(out.text(), '', 'nothing reaches stdout under the status area')
+  // A line per key: two replays show two bars.
+  terminal.progress('reviews g2', 10, 40, 'records', { line: 'reviews:2', detail: '10/40' })
+  terminal.progress('top-k g3', 30, 40, 'records', { line: 'top-k:3', detail: '30/40' })
+  terminal.clear()
+  await settle()
+  assert.match(err.text(), /▸ reviews g2 █{7}░{21} 25% 10\/40/)
+  assert.match(err.text(), /▸ top-k g3 █{21}░{7} 75% 30\/40/)
   // Once cleared, results go to stdout again.
   terminal.print('after')
   assert.equal(out.text(), 'after\n')
