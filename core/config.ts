@@ -58,7 +58,10 @@ export const configVariables = {
     doc: 'json or pretty; unset: pretty lines on a terminal, JSON lines elsewhere',
   },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
-  ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
+  ADMIN_TOKEN: {
+    default: undefined,
+    doc: 'Bearer token required by GraphQL mutations; unset, kappa demo and kappa run --api make one under var/admin/',
+  },
   API_QUERY_TIMEOUT_MS: {
     default: '10000',
     doc: 'Longest a GraphQL view may query ClickHouse before it answers TIMEOUT',

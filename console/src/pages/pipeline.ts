@@ -43,6 +43,11 @@ function askToken(
         },
         h('h3', { id: 'token-title' }, title),
         h('p', {}, detail),
+        h(
+          'p',
+          { class: 'hint' },
+          'The ADMIN_TOKEN the platform was started with or, started without one, the token in the file kappa demo and kappa run --api name when they start (var/admin/…).',
+        ),
         h('label', { class: 'field', for: 'admin-token' }, h('span', {}, 'Admin token'), input),
         h(
           'div',

@@ -207,10 +207,12 @@ export const generationsPanel: PanelModule<
               'data-action': 'rollback',
               'data-job': g.job,
               'data-target': target,
+              // The target in words too; the label stays short so the table keeps its width.
               title: `Readers back to g${target}`,
+              'aria-label': `Roll back ${g.job} to g${target}`,
               onclick: () => state.rollback(g, target),
             },
-            `Roll back to g${target}`,
+            'Roll back',
           ),
         )
       } else if (
