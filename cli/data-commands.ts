@@ -11,8 +11,6 @@ import {
   generateOlist,
   type LoadSummary,
   loadOlist,
-  OLIST_FILES,
-  ProgressReporter,
   resumePoint,
   runSimulation,
   type SimulationSummary,
@@ -24,12 +22,12 @@ import {
 import { BronzePublisher } from '../streams/publisher.ts'
 import type { CliContext } from './context.ts'
 import { bootstrap } from './services.ts'
+import { Terminal } from './terminal.ts'
 
 export interface DataCommandDeps {
   readonly createContext: () => CliContext
 }
 
-const stderr = (text: string) => process.stderr.write(text)
 const number = (value: number, digits = 0) =>
   value.toLocaleString('en-US', { maximumFractionDigits: digits })
 
@@ -71,7 +69,7 @@ async function requireDirectory(dir: string): Promise<void> {
   }
 }
 
-function printLoadSummary(summary: LoadSummary): void {
+function printLoadSummary(summary: LoadSummary, terminal: Terminal): void {
   const rows = Object.entries(summary.files).map(([file, s]) => ({
     file,
     rows: s.rows,
@@ -79,33 +77,39 @@ function printLoadSummary(summary: LoadSummary): void {
   }))
   const width = Math.max(...rows.map((r) => r.file.length))
   for (const r of rows) {
-    console.log(
+    terminal.print(
       `${r.file.padEnd(width)}  ${number(r.rows).padStart(10)} rows  ${number(r.rejected).padStart(8)} rejected`,
     )
   }
 }
 
 /** Prints the reject count and writes the report; returns whether there were any. */
-async function reportRejects(rejects: readonly CsvReject[], path: string): Promise<boolean> {
+async function reportRejects(
+  rejects: readonly CsvReject[],
+  path: string,
+  terminal: Terminal,
+): Promise<boolean> {
   if (rejects.length === 0) {
-    console.log('no rejected rows')
+    terminal.print('no rejected rows')
     return false
   }
   await writeRejectReport(path, rejects)
-  console.log(`${number(rejects.length)} rejected rows; report (file,line,column,reason): ${path}`)
+  terminal.print(
+    `${number(rejects.length)} rejected rows; report (file,line,column,reason): ${path}`,
+  )
   return true
 }
 
-function printSimulationSummary(summary: SimulationSummary): void {
+function printSimulationSummary(summary: SimulationSummary, terminal: Terminal): void {
   for (const [topic, count] of Object.entries(summary.byTopic)) {
-    if (count > 0) console.log(`${topic.padEnd(22)} ${number(count).padStart(10)}`)
+    if (count > 0) terminal.print(`${topic.padEnd(22)} ${number(count).padStart(10)}`)
   }
   const seconds = summary.elapsedMs / 1000
-  console.log(
+  terminal.print(
     `${number(summary.events)} events in ${number(seconds, 1)} s (${number(summary.eventsPerSecond)} events/s); ` +
       `at ${number(summary.nextIndex)} of ${number(summary.total)}`,
   )
-  if (!summary.completed) console.log('stopped early: run the same command again to resume')
+  if (!summary.completed) terminal.print('stopped early: run the same command again to resume')
 }
 
 interface SimulateOptions {
@@ -129,19 +133,19 @@ export function registerDataCommands(program: Command, deps: DataCommandDeps): v
     .requiredOption('--out <dir>', 'output directory (created if missing)')
   generate.action(
     action(generate, async (options: { scale: number; seed: number; out: string }) => {
-      const progress = new ProgressReporter({ label: 'generate orders', write: stderr })
+      const { terminal } = deps.createContext()
       const summary = await generateOlist({
         scale: options.scale,
         seed: options.seed,
         outDir: resolve(options.out),
-        onProgress: (p) => progress.update(p.orders, p.ordersTotal),
+        onProgress: (p) => terminal.progress('generate orders', p.orders, p.ordersTotal, 'orders'),
       })
-      progress.finish(summary.files[OLIST_FILES.orders.name])
+      terminal.clear()
       for (const [file, rows] of Object.entries(summary.files)) {
-        console.log(`${file.padEnd(40)} ${number(rows).padStart(10)} rows`)
+        terminal.print(`${file.padEnd(40)} ${number(rows).padStart(10)} rows`)
       }
       const seconds = summary.ms / 1000
-      console.log(
+      terminal.print(
         `${number(summary.rows)} rows in ${number(seconds, 1)} s (${number(summary.rows / seconds)} rows/s) → ${resolve(options.out)}`,
       )
     }),
@@ -167,8 +171,12 @@ export function registerDataCommands(program: Command, deps: DataCommandDeps): v
         onRow: () => {},
         onReject: (r) => rejects.push(r),
       })
-      printLoadSummary(summary)
-      const rejected = await reportRejects(rejects, options.rejects ?? join(dir, 'rejects.csv'))
+      printLoadSummary(summary, ctx.terminal)
+      const rejected = await reportRejects(
+        rejects,
+        options.rejects ?? join(dir, 'rejects.csv'),
+        ctx.terminal,
+      )
       if (rejected && options.strict) process.exitCode = 1
     }),
   )
@@ -212,6 +220,7 @@ export function registerDataCommands(program: Command, deps: DataCommandDeps): v
           restart: options.restart ?? false,
           strict: options.strict ?? false,
           signal: controller.signal,
+          terminal: ctx.terminal,
         })
       } finally {
         process.off('SIGINT', stop)
@@ -231,16 +240,21 @@ export interface SimulateDirectoryOptions {
   readonly restart: boolean
   readonly strict: boolean
   readonly signal?: AbortSignal
+  /** Where progress and summaries go (default: this process's terminal). */
+  readonly terminal?: Terminal
+  /** Leave out the per-file and per-topic tables (the demo sums up on its own). */
+  readonly quiet?: boolean
 }
 
 /**
  * Loads and validates a directory of Olist CSVs, then publishes its timeline from the
  * checkpoint on (bootstrapping topics and schemas first). Shared by `simulate` and `demo`.
+ * Returns what this run published; null when the checkpoint says all of it already was.
  */
 export async function simulateDirectory(
   platform: Platform,
   options: SimulateDirectoryOptions,
-): Promise<void> {
+): Promise<SimulationSummary | null> {
   const rejects: CsvReject[] = []
   // Built on disk by external sorts, so memory stays flat whatever the dataset's size.
   const timeline = await streamTimeline({
@@ -249,7 +263,7 @@ export async function simulateDirectory(
     onReject: (r) => rejects.push(r),
   })
   try {
-    await publishTimeline(platform, options, timeline, rejects)
+    return await publishTimeline(platform, options, timeline, rejects)
   } finally {
     timeline.close()
   }
@@ -260,12 +274,16 @@ async function publishTimeline(
   options: SimulateDirectoryOptions,
   timeline: StreamedTimeline,
   rejects: readonly CsvReject[],
-): Promise<void> {
+): Promise<SimulationSummary | null> {
   const { dir } = options
   const { logger } = platform
+  const terminal = options.terminal ?? new Terminal()
   const checkpoint = new FileCheckpointStore(options.checkpointPath)
-  printLoadSummary(timeline.summary)
-  const rejected = await reportRejects(rejects, options.rejectsPath)
+  if (!options.quiet) printLoadSummary(timeline.summary, terminal)
+  const rejected =
+    rejects.length > 0 || !options.quiet
+      ? await reportRejects(rejects, options.rejectsPath, terminal)
+      : false
   if (rejected && options.strict) {
     throw new PlatformError('CSV_INVALID', 'rows were rejected and --strict is set')
   }
@@ -276,17 +294,17 @@ async function publishTimeline(
     options.restart,
   )
   if (start === timeline.length) {
-    console.log(
+    if (options.quiet) return null
+    terminal.print(
       `all ${number(start)} events already published (checkpoint ${options.checkpointPath}); delete it, or pass --restart to kappa simulate, to publish them again`,
     )
-    return
+    return null
   }
-  if (start > 0) console.log(`resuming at event ${number(start)} of ${number(timeline.length)}`)
+  if (start > 0) terminal.print(`resuming at event ${number(start)} of ${number(timeline.length)}`)
   await bootstrap(platform)
   const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
   await publisher.connect()
   try {
-    const progress = new ProgressReporter({ label: 'simulate', unit: 'events', write: stderr })
     const result = await runSimulation({
       timeline,
       fingerprint,
@@ -297,11 +315,13 @@ async function publishTimeline(
       clock: systemClock,
       batchSize: options.batchSize,
       ...(options.signal ? { signal: options.signal } : {}),
-      onBatch: (next, total) => progress.update(next - start, total - start),
+      onBatch: (next, total) =>
+        terminal.progress('publish events', next - start, total - start, 'events'),
       logger: logger.child({ component: 'simulator' }),
     })
-    if (result.completed) progress.finish(result.events)
-    printSimulationSummary(result)
+    terminal.clear()
+    if (!options.quiet) printSimulationSummary(result, terminal)
+    return result
   } finally {
     await publisher.disconnect()
   }

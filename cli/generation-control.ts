@@ -11,6 +11,8 @@ import {
 import type { GenerationStatus } from '../sinks/generations.ts'
 import { JobHost } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
+import { type ClientToken, clientAdminToken, refusedTokenAdvice } from './admin-token.ts'
+import type { CliContext } from './context.ts'
 
 /** A generation as the commands print it (the same shape from GraphQL or from ClickHouse). */
 export interface GenerationLine {
@@ -95,8 +97,20 @@ const progressFields = `job generation kind state consumed target ratio recordsP
   pendingFlushes note diff { table onlyBefore onlyAfter changed sample { key kind }
     before { generation rows keys checksum } after { generation rows keys checksum } }`
 
+/**
+ * The platform process on this machine, at HTTP_PORT, with the token ADMIN_TOKEN or its token
+ * file gives.
+ */
+export function platformControl(ctx: CliContext): GenerationControl {
+  return remoteControl(
+    `http://127.0.0.1:${ctx.config.httpPort}/graphql`,
+    clientAdminToken(ctx.root, ctx.config),
+  )
+}
+
 /** Embedded mode: the running `kappa run` / `kappa demo` process does the work. */
-export function remoteControl(url: string, token: string | undefined): GenerationControl {
+export function remoteControl(url: string, sent: ClientToken): GenerationControl {
+  const { token } = sent
   const ask = async <D>(query: string, variables: Record<string, unknown> = {}): Promise<D> => {
     let response: Response
     try {
@@ -117,14 +131,14 @@ export function remoteControl(url: string, token: string | undefined): Generatio
     }
     const body = (await response.json()) as {
       data?: D
-      errors?: Array<{ message: string; extensions?: { code?: string } }>
+      errors?: Array<{ message: string; extensions?: { code?: string; reason?: string } }>
     }
     const error = body.errors?.[0]
     if (error) {
       const code = error.extensions?.code ?? 'error'
       const hint =
         code === 'UNAUTHENTICATED'
-          ? `; set ADMIN_TOKEN here to the token the platform process at ${url} was started with`
+          ? `; ${refusedTokenAdvice(sent, url, error.extensions?.reason)}`
           : ''
       throw new PlatformError('BAD_REQUEST', `${error.message} (${code})${hint}`)
     }

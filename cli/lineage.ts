@@ -11,7 +11,7 @@ import {
 } from '../ops/lineage.ts'
 import { listJobGenerations } from '../sinks/generations.ts'
 import type { CliContext } from './context.ts'
-import { remoteControl } from './generation-control.ts'
+import { platformControl } from './generation-control.ts'
 
 /**
  * Each job's live generation: from the ClickHouse server in distributed mode; in embedded mode
@@ -35,8 +35,7 @@ async function readLiveGenerations(ctx: CliContext): Promise<Map<string, LiveGen
       await clickhouse.close()
     }
   }
-  const control = remoteControl(`http://127.0.0.1:${config.httpPort}/graphql`, config.adminToken)
-  return liveOf(await control.generations())
+  return liveOf(await platformControl(ctx).generations())
 }
 
 export function registerLineageCommands(

@@ -1,23 +1,24 @@
-import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command } from 'commander'
 import { apiServicesOf } from '../api/services.ts'
 import { startHttpServer } from '../core/http.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
-import { createPacing, generateOlist } from '../data/index.ts'
 import { localStackStatus, startLocalStack, stopLocalStack } from '../ops/stack/index.ts'
 import { ReplayService } from '../replay/service.ts'
 import { registerTableMetrics } from '../sinks/table-metrics.ts'
 import { startJobs } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { crashInjector } from '../streams/runtime/faults.ts'
+import { servingConfig } from './admin-token.ts'
 import { type CliContext, createCliContext } from './context.ts'
-import { registerDataCommands, simulateDirectory } from './data-commands.ts'
+import { registerDataCommands } from './data-commands.ts'
+import { runDemo } from './demo.ts'
 import { onShutdown } from './lifecycle.ts'
 import { registerLineageCommands } from './lineage.ts'
 import { registerReplayCommands } from './replay-commands.ts'
 import { bootstrap, installArtifacts } from './services.ts'
+import { registerSetupCommand } from './setup.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const program = new Command('kappa').description(
@@ -34,7 +35,7 @@ stack
   .description('Install artifacts if missing, start Kafka, the schema registry and Redis')
   .action(async () => {
     const ctx = createCliContext(root)
-    installArtifacts(root)
+    await installArtifacts(root)
     const addresses = await startLocalStack(stackOptions(ctx))
     console.log(JSON.stringify(addresses, null, 2))
   })
@@ -152,7 +153,9 @@ program
   .option('--api', 'also serve GraphQL on /graphql')
   .action(async (jobs: string[], options: { api?: boolean }) => {
     const ctx = createCliContext(root)
-    await serve(createPlatform(ctx.config, ctx.logger, 'kappa-run'), jobs, options.api ?? false)
+    // Serving mutations needs an admin token: ADMIN_TOKEN, else one in a file under var/.
+    const config = options.api ? servingConfig(root, ctx.config, ctx.logger).config : ctx.config
+    await serve(createPlatform(config, ctx.logger, 'kappa-run'), jobs, options.api ?? false)
   })
 
 program
@@ -171,48 +174,18 @@ program
   .option('--scale <s>', 'size of the generated dataset (1 = Olist size)', '0.05')
   .option('--seed <n>', 'generator seed', '1')
   .action(async (options: { scale: string; seed: string }) => {
-    const ctx = createCliContext(root)
-    if (!process.env.KAFKA_BROKERS) {
-      installArtifacts(root)
-      await startLocalStack(stackOptions(ctx))
-    }
-    const dir = join(root, 'var', 'demo', `olist-scale${options.scale}-seed${options.seed}`)
-    if (!existsSync(join(dir, 'olist_orders_dataset.csv'))) {
-      await generateOlist({ scale: Number(options.scale), seed: Number(options.seed), outDir: dir })
-    }
-    const platform = createPlatform(ctx.config, ctx.logger, 'kappa-demo')
-    await bootstrap(platform)
-    await serve(platform, [], true)
-    await simulateDirectory(platform, {
-      dir,
-      pacing: createPacing({ mode: 'max' }),
-      batchSize: 500,
-      // One checkpoint per namespace and topic prefix: a demo publishing to other topics
-      // starts from the beginning instead of finding the data already published.
-      checkpointPath: join(
-        dir,
-        `.simulate-checkpoint.${ctx.config.namespace}.${ctx.config.topicPrefix || 'olist'}.json`,
-      ),
-      rejectsPath: join(dir, 'rejects.csv'),
-      restart: false,
-      strict: true,
+    await runDemo(createCliContext(root), {
+      scale: Number(options.scale),
+      seed: Number(options.seed),
+      localStack: !process.env.KAFKA_BROKERS,
+      serve: (platform) => serve(platform, [], true),
     })
-    const url = `http://127.0.0.1:${ctx.config.httpPort}`
-    ctx.logger.info(
-      {
-        console: `${url}/`,
-        graphql: `${url}/graphql`,
-        metrics: `${url}/metrics`,
-        health: `${url}/health`,
-      },
-      'demo is up; try: { deliveryDelays(first: 5) { totalCount edges { node { orderId tier daysLate } } } }',
-    )
-    console.log(`\nkappa demo is up: the console is at ${url}/ (GraphQL at ${url}/graphql)\n`)
   })
 
 registerDataCommands(program, { createContext: () => createCliContext(root) })
 registerReplayCommands(program, { createContext: () => createCliContext(root) })
 registerLineageCommands(program, { createContext: () => createCliContext(root) })
+registerSetupCommand(program, root)
 
 // A command that fails says why in one line; the stack is for LOG_LEVEL=debug.
 await program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,4 +1,3 @@
-import { type Bar, MultiBar, Presets } from 'cli-progress'
 import type { Command } from 'commander'
 import { createPlatform } from '../core/platform.ts'
 import { identical, type TableDiff } from '../replay/diff.ts'
@@ -9,8 +8,9 @@ import {
   type GenerationControl,
   type GenerationLine,
   localControl,
-  remoteControl,
+  platformControl,
 } from './generation-control.ts'
+import type { Terminal } from './terminal.ts'
 
 /**
  * The control the commands use: the running platform process in embedded mode (it holds the
@@ -18,9 +18,7 @@ import {
  */
 async function controlFor(ctx: CliContext, jobs: readonly string[]): Promise<GenerationControl> {
   const { config } = ctx
-  if (!config.clickhouseUrl) {
-    return remoteControl(`http://127.0.0.1:${config.httpPort}/graphql`, config.adminToken)
-  }
+  if (!config.clickhouseUrl) return platformControl(ctx)
   return localControl(createPlatform(config, ctx.logger, 'kappa-replay'), jobs)
 }
 
@@ -60,53 +58,38 @@ function printDiff(diff: readonly TableDiff[] | null): void {
 
 const settled = (p: BuildProgress) => !['building', 'caught_up'].includes(p.state)
 
-/** Watches builds to their end: bars on a terminal, a line every few seconds otherwise. */
+/**
+ * Watches builds to their end: a line per build in the terminal's status area, or off a
+ * terminal a line per build every few seconds.
+ */
 async function watch(
   control: GenerationControl,
   jobs: readonly string[],
+  terminal: Terminal,
 ): Promise<BuildProgress[]> {
-  const tty = process.stdout.isTTY === true
-  const bars = tty
-    ? new MultiBar(
-        {
-          format:
-            '{job} g{generation} [{bar}] {percentage}% {value}/{total} {rate}/s ETA {eta_formatted} {state}',
-          hideCursor: true,
-          clearOnComplete: false,
-        },
-        Presets.shades_classic,
-      )
-    : undefined
-  const lines = new Map<string, Bar>()
   let printed = 0
   for (;;) {
     const all = (await control.progress()).filter((p) => jobs.includes(p.job))
-    for (const p of all) {
-      const key = `${p.job}:${p.generation}`
-      const payload = {
-        job: p.job,
-        generation: p.generation,
-        rate: p.recordsPerSecond === null ? '-' : n(p.recordsPerSecond),
-        state: p.state,
+    if (terminal.interactive) {
+      for (const p of all) {
+        const rate = p.recordsPerSecond === null ? '-' : n(p.recordsPerSecond)
+        const eta = p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)} s`
+        terminal.progress(`${p.job} g${p.generation}`, p.consumed, p.target, 'records', {
+          line: `${p.job}:${p.generation}`,
+          detail: `${n(p.consumed)}/${n(p.target)} ${rate}/s${eta} ${p.state}`,
+        })
       }
-      if (bars) {
-        const bar = lines.get(key) ?? bars.create(Math.max(1, p.target), 0, payload)
-        lines.set(key, bar)
-        bar.setTotal(Math.max(1, p.target))
-        bar.update(p.consumed, payload)
-      }
-    }
-    if (!bars && Date.now() - printed >= 5_000) {
+    } else if (Date.now() - printed >= 5_000) {
       printed = Date.now()
       for (const p of all) {
-        console.log(
+        terminal.print(
           `${p.job} g${p.generation}: ${(100 * p.ratio).toFixed(1)}% (${n(p.consumed)} of ${n(p.target)} records${p.recordsPerSecond === null ? '' : `, ${n(p.recordsPerSecond)}/s`}${p.etaSeconds === null ? '' : `, ETA ${Math.ceil(p.etaSeconds)} s`}) ${p.state}`,
         )
       }
     }
     // A build that went live or finished leaves the progress list.
     if (all.length === 0 || all.every(settled)) {
-      bars?.stop()
+      terminal.clear()
       return all
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000))
@@ -160,7 +143,8 @@ export function registerReplayCommands(
           throw new Error('--swap must be auto or manual')
         }
         const until = time(options.until)
-        const control = await controlFor(createContext(), jobs)
+        const ctx = createContext()
+        const control = await controlFor(ctx, jobs)
         try {
           console.log(`replay by ${control.where}`)
           const plans = await control.plan(jobs, until)
@@ -180,7 +164,7 @@ export function registerReplayCommands(
             swap: options.swap,
             requireIdentical: options.requireIdentical ?? false,
           })
-          await watch(control, jobs)
+          await watch(control, jobs, ctx.terminal)
           const built = new Map(plans.map((p) => [p.job, p.generation]))
           for (const g of await control.generations()) {
             if (built.get(g.job) !== g.generation) continue

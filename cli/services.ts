@@ -1,17 +1,36 @@
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
 import { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { bootstrapTopics, registerBronzeSchemas } from '../ops/topics.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { deadLetterTopic } from '../streams/runtime/dead-letter.ts'
 
-/** Fetches the Kafka and registry artifacts (idempotent; quick once cached). */
-export function installArtifacts(root: string): void {
-  const result = spawnSync('bash', [join(root, 'ops', 'install.sh')], { stdio: 'inherit' })
-  if (result.status !== 0) {
-    throw new PlatformError('SERVICE_START_FAILED', 'ops/install.sh failed', {
-      context: { status: result.status },
+/**
+ * Fetches the Kafka and registry artifacts (idempotent; quick once cached). Each line the
+ * script prints goes to `print`, so a command can show it above its status area.
+ */
+export async function installArtifacts(
+  root: string,
+  print: (line: string) => void = (line) => console.log(line),
+): Promise<void> {
+  const child = spawn('bash', [join(root, 'ops', 'install.sh')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines = [child.stdout, child.stderr].map((stream) =>
+    (async () => {
+      for await (const line of createInterface({ input: stream })) print(line)
+    })(),
+  )
+  const status = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject)
+    child.once('close', resolve)
+  })
+  await Promise.all(lines)
+  if (status !== 0) {
+    throw new PlatformError('SERVICE_START_FAILED', 'ops/install.sh failed (its output is above)', {
+      context: { status },
     })
   }
 }

@@ -1,4 +1,5 @@
 import { PlatformError } from './errors.ts'
+import { LOG_FORMATS, type LogFormat } from './logger.ts'
 
 /**
  * Everything the platform reads from the environment, read once at boot.
@@ -18,6 +19,8 @@ export interface PlatformConfig {
   /** Address the HTTP server binds; loopback unless told (docker compose says 0.0.0.0). */
   readonly httpHost: string
   readonly logLevel: string
+  /** Unset: the CLI picks `pretty` on a terminal and `json` elsewhere. */
+  readonly logFormat: LogFormat | undefined
   /** Prefix for consumer groups, Redis keys and DLQ topics, so runs never collide. */
   readonly namespace: string
   readonly adminToken: string | undefined
@@ -50,8 +53,15 @@ export const configVariables = {
     doc: 'Address the HTTP server binds (0.0.0.0: every interface)',
   },
   LOG_LEVEL: { default: 'info', doc: 'pino log level' },
+  LOG_FORMAT: {
+    default: undefined,
+    doc: 'json or pretty; unset: pretty lines on a terminal, JSON lines elsewhere',
+  },
   KAPPA_NAMESPACE: { default: 'kappa', doc: 'Prefix of consumer groups, state keys, DLQ topics' },
-  ADMIN_TOKEN: { default: undefined, doc: 'Bearer token required by GraphQL mutations' },
+  ADMIN_TOKEN: {
+    default: undefined,
+    doc: 'Bearer token required by GraphQL mutations; unset, kappa demo and kappa run --api make one under var/admin/',
+  },
   API_QUERY_TIMEOUT_MS: {
     default: '10000',
     doc: 'Longest a GraphQL view may query ClickHouse before it answers TIMEOUT',
@@ -94,6 +104,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     }
     return value
   }
+  const logFormat = read('LOG_FORMAT')
+  if (logFormat !== undefined && !(LOG_FORMATS as readonly string[]).includes(logFormat)) {
+    throw new PlatformError(
+      'CONFIG_INVALID',
+      `LOG_FORMAT must be ${LOG_FORMATS.join(' or ')} (or unset), got "${logFormat}"`,
+      { context: { name: 'LOG_FORMAT' } },
+    )
+  }
   return {
     kafkaBrokers: required('KAFKA_BROKERS')
       .split(',')
@@ -108,6 +126,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     httpPort: positiveInt('HTTP_PORT'),
     httpHost: required('HTTP_HOST'),
     logLevel: required('LOG_LEVEL'),
+    logFormat: logFormat as LogFormat | undefined,
     namespace: required('KAPPA_NAMESPACE'),
     adminToken: read('ADMIN_TOKEN'),
     apiQueryTimeoutMs: positiveInt('API_QUERY_TIMEOUT_MS'),

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import {
   type ICustomPartitioner,
   Kafka,
@@ -24,6 +25,31 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 }
 
 /**
+ * kafkajs's own table of broker error codes, with the `retriable` flag it retries by. kafkajs
+ * logs a failed response at error before retrying it (a coordinator still loading, a leader
+ * moving: routine on a first start); the log entry carries only the error's message, so the
+ * flag is found by that message in the same table kafkajs made the error from.
+ */
+const protocolErrors = createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as {
+  errorCodes: ReadonlyArray<{ message: string; retriable: boolean }>
+}
+const retriableMessages = new Set(
+  protocolErrors.errorCodes.filter((e) => e.retriable).map((e) => e.message),
+)
+
+/**
+ * The level a kafkajs entry is logged at: a retriable broker error at debug (kafkajs retries
+ * it, and says so at error if the retries run out), everything else at its own level.
+ */
+export function kafkaLogLevel(
+  level: number,
+  log: Readonly<Record<string, unknown>>,
+): 'error' | 'warn' | 'info' | 'debug' {
+  if (typeof log.error === 'string' && retriableMessages.has(log.error)) return 'debug'
+  return levels[level] ?? 'info'
+}
+
+/**
  * kafkajs warnings about settings we chose on purpose, logged at info with the reason.
  * The idempotent bronze publisher keeps bounded retries: a send that exhausts them fails the
  * simulator, which resumes from its checkpoint under a new producer id, and records it sends
@@ -47,7 +73,7 @@ export function createKafka(options: KafkaOptions): Kafka {
         const { message, ...rest } = log
         const why = deliberate[message]
         if (why) logger.info({ ...rest, why }, message)
-        else logger[levels[level] ?? 'info'](rest, message)
+        else logger[kafkaLogLevel(level, rest)](rest, message)
       },
   })
 }

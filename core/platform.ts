@@ -21,6 +21,10 @@ export interface Platform {
   readonly kafka: Kafka
   readonly codec: AvroCodec
   readonly redis: Redis
+  /**
+   * Made on first use: an embedded chDB engine locks its data directory when it opens, so a
+   * command that never queries (topics, simulate) must not open it beside a running platform.
+   */
   readonly clickhouse: ClickHouseClient
   readonly metrics: Registry
   readonly jobMetrics: JobMetrics
@@ -39,20 +43,23 @@ export function createPlatform(
   redis.on('error', (error: Error) =>
     logger.warn({ err: error, redisUrl: config.redisUrl }, 'redis connection error; reconnecting'),
   )
-  const clickhouse = createClickHouse({ url: config.clickhouseUrl, path: config.clickhousePath })
+  let clickhouse: ClickHouseClient | undefined
   return {
     config,
     logger,
     kafka: createKafka({ brokers: config.kafkaBrokers, clientId, logger }),
     codec: new AvroCodec({ registryUrl: config.schemaRegistryUrl }),
     redis,
-    clickhouse,
+    get clickhouse() {
+      clickhouse ??= createClickHouse({ url: config.clickhouseUrl, path: config.clickhousePath })
+      return clickhouse
+    },
     metrics,
     jobMetrics: createJobMetrics(metrics),
     replayMetrics: createReplayMetrics(metrics),
     async close() {
       redis.disconnect()
-      await clickhouse.close()
+      await clickhouse?.close()
     },
   }
 }

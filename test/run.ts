@@ -4,8 +4,14 @@
  */
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import {
+  missingReport,
+  neededBy,
+  type PrerequisiteName,
+  prerequisites,
+} from '../cli/prerequisites.ts'
 import { getTestStack, repoRoot, stackToEnv } from './support/stack.ts'
 
 const INTEGRATION = '.integration.test.ts'
@@ -24,6 +30,19 @@ const files = findTests(join(repoRoot, 'test'))
   .filter((file) => !unitOnly || !file.endsWith(INTEGRATION))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
   .sort()
+
+// Before anything runs: every tool the chosen files need, or each missing one and its fix.
+const needs = new Set<PrerequisiteName>(
+  files.flatMap((file) => neededBy(file, readFileSync(join(repoRoot, file), 'utf8'))),
+)
+const tools = prerequisites(repoRoot)
+const missing = [...needs].map((name) => tools[name]).filter((tool) => !tool.present())
+if (missing.length > 0) {
+  process.stderr.write(
+    `npm test: this machine lacks what the chosen tests need; nothing was run.\n${missingReport(missing)}\n`,
+  )
+  process.exit(1)
+}
 
 // Every Redis key this run's tests write starts with `kt<run>`; what is left is counted below.
 const testRun = randomBytes(3).toString('hex')

@@ -1,11 +1,9 @@
 /** The console's only way to the platform: POST /graphql on its own origin. */
+import { print } from '@0no-co/graphql.web'
+import type { ResultOf, TadaDocumentNode } from './graphql.ts'
+import type { AS_OF } from './queries.ts'
 
-export interface AsOf {
-  readonly job: string
-  readonly generation: number
-  readonly watermark: string | null
-  readonly freshnessSeconds: number | null
-}
+export type AsOf = ResultOf<typeof AS_OF>
 
 export interface GraphQLErrorBody {
   readonly message: string
@@ -29,11 +27,11 @@ export interface RequestOptions {
   readonly token?: string
 }
 
-export async function gql<T>(
-  query: string,
-  variables: Record<string, unknown> = {},
+export async function gql<D, V>(
+  document: TadaDocumentNode<D, V>,
+  variables: V,
   options: RequestOptions = {},
-): Promise<T> {
+): Promise<D> {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/graphql-response+json, application/json',
@@ -44,12 +42,12 @@ export async function gql<T>(
     response = await fetch('/graphql', {
       method: 'POST',
       headers,
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query: print(document), variables }),
     })
   } catch {
     throw new ApiError('UNREACHABLE', 'the platform does not answer', [])
   }
-  let body: { data?: T | null; errors?: GraphQLErrorBody[] }
+  let body: { data?: D | null; errors?: GraphQLErrorBody[] }
   try {
     body = await response.json()
   } catch {

@@ -1,18 +1,19 @@
-import { ApiError, type AsOf } from './api.ts'
+import { ApiError, type AsOf, gql } from './api.ts'
 import { fmt, h, replace } from './dom.ts'
+import type { TadaDocumentNode } from './graphql.ts'
 
 /** What a page gets from the shell: its URL parameters and a way to refresh at once. */
 export interface PageContext {
   readonly params: URLSearchParams
   /** Writes the page's parameters to the URL (no reload, no history entry). */
   readonly setParams: (params: URLSearchParams) => void
-  /** Refreshes the page now, e.g. after a filter changed. */
+  /** Asks poll.ts for a refresh now, e.g. after a filter changed. */
   readonly refreshNow: () => void
 }
 
 export interface Page {
   readonly element: HTMLElement
-  /** Asks the API again and redraws what changed; called every few seconds while visible. */
+  /** Asks the API again and redraws what changed; poll.ts decides when. */
   readonly refresh: () => Promise<void>
   readonly dispose?: () => void
 }
@@ -33,32 +34,76 @@ export function errorText(error: unknown): string {
   return `ERROR: ${(error as Error).message ?? String(error)}`
 }
 
+/** What a panel's drawing gets besides the answer: its body (for widths) and the page's state. */
+export interface PanelView<S> {
+  readonly body: HTMLElement
+  readonly state: S
+}
+
 /**
- * A titled box on a page with its as-of line. `show` redraws the body only when the answer
- * changed (the as-of line, whose freshness moves every poll, is updated every time), so
+ * A panel as a module: what it asks (`query` with `variables` from the page's state), what
+ * its answer reflects (`asOf`), and how it draws the answer. The one loader below does the rest.
+ */
+export interface PanelModule<D, V, S> {
+  readonly id: string
+  readonly title: string
+  readonly description?: string
+  readonly query: TadaDocumentNode<D, V>
+  /** The variables for the page's state; null while there is nothing to ask. */
+  readonly variables: (state: S) => V | null
+  /** The answer's as-of line, or a note saying what it reflects. */
+  readonly asOf: (data: D) => AsOf | string | null
+  /**
+   * What the drawing depends on; the body is redrawn only when it changed. Default: the
+   * answer without its as-of lines, whose freshness moves every poll.
+   */
+  readonly shown?: (data: D, state: S) => unknown
+  /** One more question the answer may call for (top-K: the bucket the watermark is in). */
+  readonly followUp?: (data: D, variables: V) => V | null
+  readonly draw: (data: D, view: PanelView<S>) => Node | Node[]
+  /** Shown before the first answer, and while `variables` is null. */
+  readonly placeholder?: string
+}
+
+const withoutAsOf = (data: unknown) =>
+  JSON.stringify(data, (key, value) => (key === 'asOf' ? undefined : value))
+
+/**
+ * A titled box on a page with its as-of line, and the one load-and-show: ask, then show a
+ * failure in the panel or the answer, redrawing the body only when what it draws changed, so
  * polling never steals focus or scroll from an unchanged table.
  */
-export class Panel {
+export class Panel<D, V, S> {
   readonly element: HTMLElement
   readonly body: HTMLElement
   readonly tools: HTMLElement
+  /** The answer shown last. */
+  answer: D | undefined
   private readonly asOfLine: HTMLElement
   private readonly problem: HTMLElement
   private last: string | undefined
 
-  constructor(id: string, title: string, description?: string) {
+  constructor(
+    private readonly module: PanelModule<D, V, S>,
+    private readonly state: () => S,
+  ) {
+    const { id } = module
     this.asOfLine = h('p', { class: 'asof', 'data-asof': '' }, 'loading…')
     this.problem = h('p', { class: 'problem', role: 'alert', hidden: true })
     this.tools = h('div', { class: 'tools' })
-    this.body = h('div', { class: 'panel-body' })
+    this.body = h(
+      'div',
+      { class: 'panel-body' },
+      module.placeholder ? empty(module.placeholder) : null,
+    )
     this.element = h(
       'section',
       { class: 'panel', id, 'aria-labelledby': `${id}-title` },
       h(
         'header',
         {},
-        h('h2', { id: `${id}-title` }, title),
-        description ? h('p', { class: 'description' }, description) : null,
+        h('h2', { id: `${id}-title` }, module.title),
+        module.description ? h('p', { class: 'description' }, module.description) : null,
         this.asOfLine,
       ),
       this.tools,
@@ -67,54 +112,59 @@ export class Panel {
     )
   }
 
-  /** Shows an answer: `render` runs only when `data` differs from what is shown. */
-  show<T>(asOf: AsOf | null, data: T, render: (data: T) => Node | Node[]): void {
+  /**
+   * Asks and shows; returns the answer (undefined when there was nothing to ask). A failure
+   * shows in the panel and is rethrown for the shell's status line.
+   */
+  async refresh(): Promise<D | undefined> {
+    const state = this.state()
+    const variables = this.module.variables(state)
+    if (variables === null) return undefined
+    let data: D
+    try {
+      data = await gql(this.module.query, variables)
+      const again = this.module.followUp?.(data, variables)
+      if (again) data = await gql(this.module.query, again)
+    } catch (error) {
+      this.problem.hidden = false
+      this.problem.textContent = `The API answered ${errorText(error)}`
+      throw error
+    }
+    // A newer question (the state changed while this one was out) draws its own answer.
+    if (JSON.stringify(this.module.variables(this.state())) !== JSON.stringify(variables)) {
+      return undefined
+    }
     this.problem.hidden = true
-    if (asOf) this.setAsOf(asOf)
-    const key = JSON.stringify(data)
-    if (key === this.last) return
-    this.last = key
-    const nodes = render(data)
-    replace(this.body, ...(Array.isArray(nodes) ? nodes : [nodes]))
+    this.answer = data
+    const asOf = this.module.asOf(data)
+    if (typeof asOf === 'string') this.asOfLine.textContent = asOf
+    else if (asOf) this.setAsOf(asOf)
+    const key = this.module.shown
+      ? JSON.stringify(this.module.shown(data, state))
+      : withoutAsOf(data)
+    if (key !== this.last) {
+      this.last = key
+      const nodes = this.module.draw(data, { body: this.body, state })
+      replace(this.body, ...(Array.isArray(nodes) ? nodes : [nodes]))
+    }
+    return data
   }
 
-  setAsOf(asOf: AsOf): void {
+  /** Forgets what is shown, so the next answer redraws (after its inputs changed). */
+  invalidate(): void {
+    this.last = undefined
+  }
+
+  private setAsOf(asOf: AsOf): void {
     this.asOfLine.textContent = asOfText(asOf)
     this.asOfLine.dataset.job = asOf.job
     this.asOfLine.dataset.generation = String(asOf.generation)
     this.asOfLine.dataset.watermark = asOf.watermark ?? ''
   }
-
-  /** Says what the panel reflects when its answer carries no asOf. */
-  note(text: string): void {
-    this.asOfLine.textContent = text
-  }
-
-  /** Forgets what is shown, so the next `show` redraws (after its inputs changed). */
-  invalidate(): void {
-    this.last = undefined
-  }
-
-  fail(error: unknown): void {
-    this.problem.hidden = false
-    this.problem.textContent = `The API answered ${errorText(error)}`
-  }
-
-  /** Runs one load; a failure shows in the panel and is rethrown for the shell's status. */
-  async load<T>(fetcher: () => Promise<T>, shown: (answer: T) => void): Promise<void> {
-    let answer: T
-    try {
-      answer = await fetcher()
-    } catch (error) {
-      this.fail(error)
-      throw error
-    }
-    shown(answer)
-  }
 }
 
 /** Runs every load, waits for all, and fails if any did (each panel shows its own failure). */
-export async function all(loads: readonly Promise<void>[]): Promise<void> {
+export async function all(loads: readonly Promise<unknown>[]): Promise<void> {
   const results = await Promise.allSettled(loads)
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw (failed as PromiseRejectedResult).reason

@@ -10,33 +10,23 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type TestContext, test } from 'node:test'
+import { print } from '@0no-co/graphql.web'
 import type { Page } from 'playwright-core'
+import type { ResultOf, TadaDocumentNode } from '../../console/src/graphql.ts'
 import {
   DELIVERY_DELAYS,
   GENERATIONS,
   LEAD_TIME,
   MONTHLY_SALES,
   ORDER,
-  PIPELINE,
+  PIPELINE_JOBS,
+  PIPELINE_TABLES,
   PORTFOLIO_MATRIX,
   PORTFOLIO_SUMMARY,
   REVIEW_DISTRIBUTION,
   SALES_RANKINGS,
   TOP_K,
 } from '../../console/src/queries.ts'
-import type {
-  DeliveryDelays,
-  GenerationsAnswer,
-  LeadTime,
-  MonthlySales,
-  OrderAnswer,
-  PipelineAnswer,
-  PortfolioMatrix,
-  PortfolioSummary,
-  ReviewDistribution,
-  SalesRankings,
-  TopK,
-} from '../../console/src/types.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
 import { launchBrowser, watchedPage } from '../support/browser.ts'
 import { publishGenerated } from '../support/generated.ts'
@@ -52,17 +42,17 @@ const SHOTS = join(repoRoot, 'var', 'screenshots')
 const money = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 
+/** Asks the API directly: the console's own documents (typed by them), or a query of the test's. */
 interface Api {
+  <D, V>(document: TadaDocumentNode<D, V>, variables?: V, token?: string): Promise<D>
   <T>(query: string, variables?: Record<string, unknown>, token?: string): Promise<T>
-  errors: (
-    query: string,
-    variables?: Record<string, unknown>,
-    token?: string,
-  ) => Promise<{ message: string; extensions?: { code?: string } }[]>
 }
 
+type Query = string | TadaDocumentNode<unknown, unknown>
+
 function apiAt(base: string): Api {
-  const post = async (query: string, variables: Record<string, unknown>, token?: string) => {
+  const post = async (document: Query, variables: unknown, token?: string) => {
+    const query = typeof document === 'string' ? document : print(document)
     const response = await fetch(`${base}/graphql`, {
       method: 'POST',
       headers: {
@@ -76,14 +66,11 @@ function apiAt(base: string): Api {
       errors?: { message: string; extensions?: { code?: string } }[]
     }
   }
-  const api = (async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+  return (async (query: Query, variables: unknown = {}, token?: string) => {
     const body = await post(query, variables, token)
     assert.equal(body.errors, undefined, JSON.stringify(body.errors))
     return body.data
   }) as Api
-  api.errors = async (query, variables = {}, token) =>
-    (await post(query, variables, token)).errors ?? []
-  return api
 }
 
 const texts = (page: Page, selector: string) => page.locator(selector).allTextContents()
@@ -171,7 +158,7 @@ test('the web console shows what the API answers, on every page', {
       await page.goto(`${base}/#/delivery`)
       const rows = page.locator('table.delays tbody tr')
       await rows.first().waitFor()
-      const expected = await api<DeliveryDelays>(DELIVERY_DELAYS, {
+      const expected = await api(DELIVERY_DELAYS, {
         filter: {},
         first: 25,
         after: null,
@@ -201,7 +188,7 @@ test('the web console shows what the API answers, on every page', {
         if (n.customerState) counts.set(n.customerState, (counts.get(n.customerState) ?? 0) + 1)
       }
       const state = [...counts].sort((a, b) => b[1] - a[1])[0]![0]
-      const filtered = await api<DeliveryDelays>(DELIVERY_DELAYS, {
+      const filtered = await api(DELIVERY_DELAYS, {
         filter: { customerState: state, status: 'DELIVERED_LATE' },
         first: 25,
         after: null,
@@ -236,7 +223,7 @@ test('the web console shows what the API answers, on every page', {
       if (filteredIds.length > 1) await page.keyboard.press('ArrowDown')
       await page.keyboard.press('Enter')
       await page.locator(`#order dd[data-order-id="${target.orderId}"]`).waitFor()
-      const { order } = await api<OrderAnswer>(ORDER, { id: target.orderId })
+      const { order } = await api(ORDER, { id: target.orderId })
       assert.ok(order, `the API does not know order ${target.orderId}`)
       assert.deepEqual(
         await page
@@ -276,7 +263,7 @@ test('the web console shows what the API answers, on every page', {
     await t.test('sales: rankings, monthly sales, reviews, lead time', async (st) => {
       await page.goto(`${base}/#/sales`)
       await page.locator('table.rankings tbody tr').first().waitFor()
-      const { salesRankings } = await api<SalesRankings>(SALES_RANKINGS, {
+      const { salesRankings } = await api(SALES_RANKINGS, {
         by: 'CATEGORY',
         first: 15,
         from: null,
@@ -307,7 +294,7 @@ test('the web console shows what the API answers, on every page', {
       const second = salesRankings.entries[Math.min(1, salesRankings.entries.length - 1)]!
       await page.locator(`table.rankings button[data-key="${second.key}"]`).click()
       await page.locator(`#monthly .summary[data-key="${second.key}"]`).waitFor()
-      const { monthlySales } = await api<MonthlySales>(MONTHLY_SALES, {
+      const { monthlySales } = await api(MONTHLY_SALES, {
         by: 'CATEGORY',
         key: second.key,
         from: null,
@@ -330,7 +317,7 @@ test('the web console shows what the API answers, on every page', {
         monthlySales.months.length,
       )
 
-      const { reviewDistribution } = await api<ReviewDistribution>(REVIEW_DISTRIBUTION)
+      const { reviewDistribution } = await api(REVIEW_DISTRIBUTION)
       await page.locator('table.reviews tbody tr').first().waitFor()
       assert.deepEqual(
         await texts(page, 'table.reviews tbody td:nth-child(2)'),
@@ -339,7 +326,7 @@ test('the web console shows what the API answers, on every page', {
       assert.ok(reviewDistribution.reviews > 0)
       await assertAsOf(st, page, api, 'reviews', 'reviews')
 
-      const { leadTimeByMonth } = await api<LeadTime>(LEAD_TIME, { from: null, to: null })
+      const { leadTimeByMonth } = await api(LEAD_TIME, { from: null, to: null })
       assert.deepEqual(
         await texts(page, 'table.leadtime tbody td:nth-child(2)'),
         leadTimeByMonth.months.map((m) => integer.format(m.orders)),
@@ -353,7 +340,7 @@ test('the web console shows what the API answers, on every page', {
     })
 
     await t.test('portfolio matrix: categories, the scatter, thresholds and counts', async (st) => {
-      const { portfolioSummary } = await api<PortfolioSummary>(PORTFOLIO_SUMMARY, {
+      const { portfolioSummary } = await api(PORTFOLIO_SUMMARY, {
         from: null,
         to: null,
       })
@@ -373,7 +360,7 @@ test('the web console shows what the API answers, on every page', {
       )
       await page.locator('#f-category').selectOption(chosen.category)
       await page.locator(`#matrix .plot[aria-label*="${chosen.category}:"]`).waitFor()
-      const { portfolioMatrix } = await api<PortfolioMatrix>(PORTFOLIO_MATRIX, {
+      const { portfolioMatrix } = await api(PORTFOLIO_MATRIX, {
         category: chosen.category,
         from: null,
         to: null,
@@ -412,10 +399,10 @@ test('the web console shows what the API answers, on every page', {
 
     await t.test('top-K: a bucket kind and time, ranked keys with error bars', async (st) => {
       // The month that sold most, then the one before it through the time picker.
-      const { monthlySales } = await api<MonthlySales>(MONTHLY_SALES, { by: 'ALL' })
+      const { monthlySales } = await api(MONTHLY_SALES, { by: 'ALL' })
       const busiest = [...monthlySales.months].sort((a, b) => b.quantity - a.quantity)[0]!.month
       const ask = (at: string) =>
-        api<TopK>(TOP_K, { bucket: 'MONTH', dimension: 'CATEGORY', at, k: 10 }).then((a) => a.topK)
+        api(TOP_K, { bucket: 'MONTH', dimension: 'CATEGORY', at, k: 10 }).then((a) => a.topK)
       const expected = await ask(`${busiest}-15`)
       assert.ok(expected.entries.length > 0, `nothing ranked in ${busiest}`)
       await page.goto(`${base}/#/topk`)
@@ -427,7 +414,7 @@ test('the web console shows what the API answers, on every page', {
       await page.locator('#f-at').press('Enter')
       const summary = page.locator(`#topk .summary[data-bucket-start="${expected.bucketStart}"]`)
       await summary.waitFor()
-      const checkTable = async (answer: TopK['topK']) => {
+      const checkTable = async (answer: ResultOf<typeof TOP_K>['topK']) => {
         assert.deepEqual(
           await page
             .locator('table.topk [data-key]')
@@ -465,11 +452,12 @@ test('the web console shows what the API answers, on every page', {
     })
 
     await t.test(
-      'pipeline: jobs, a replay, swap and rollback refused without the token',
+      'pipeline: jobs, a replay, swap and rollback, refused without the token',
       async (st) => {
         await page.goto(`${base}/#/pipeline`)
         await page.locator('table.jobs tbody tr').first().waitFor()
-        const { pipeline } = await api<PipelineAnswer>(PIPELINE)
+        const { pipeline } = await api(PIPELINE_JOBS)
+        const { pipeline: tables } = await api(PIPELINE_TABLES)
         assert.deepEqual(
           await texts(page, 'table.jobs tbody td:nth-child(1)'),
           pipeline.jobs.map((j) => j.name),
@@ -484,7 +472,7 @@ test('the web console shows what the API answers, on every page', {
         )
         assert.deepEqual(
           await texts(page, 'table.tables tbody td:nth-child(4)'),
-          pipeline.tables.map((x) => integer.format(x.rows ?? 0)),
+          tables.tables.map((x) => integer.format(x.rows ?? 0)),
         )
         await assertAsOf(st, page, api, 'jobs', pipeline.asOf.job)
 
@@ -503,7 +491,9 @@ test('the web console shows what the API answers, on every page', {
         )
         await swap.waitFor({ timeout: 120_000 })
         await shot(page, 'pipeline')
-        const before = await api<GenerationsAnswer>(GENERATIONS)
+        const rollbacks = page.locator('#generations button[data-action="rollback"]')
+        assert.equal(await rollbacks.count(), 0, 'a generation 1 offers a rollback to nothing')
+        const before = await api(GENERATIONS)
 
         const refused = async () => {
           await page.locator('#admin-token').waitFor()
@@ -514,17 +504,14 @@ test('the web console shows what the API answers, on every page', {
           assert.match((await refusal.textContent()) ?? '', /^Refused: UNAUTHENTICATED: /)
           await page.locator('#generations .refusal').evaluate((e) => e.remove())
         }
+        const statuses = (a: ResultOf<typeof GENERATIONS>) =>
+          a.generations.map((g) => `${g.job} g${g.generation} ${g.status}`)
         await swap.click()
         await refused()
-        await page.locator('button[data-action="rollback"][data-job="order-lifecycle"]').click()
-        await refused()
-        const after = await api<GenerationsAnswer>(GENERATIONS)
-        const statuses = (a: GenerationsAnswer) =>
-          a.generations.map((g) => `${g.job} g${g.generation} ${g.status}`)
         assert.deepEqual(
-          statuses(after),
+          statuses(await api(GENERATIONS)),
           statuses(before),
-          'a refused mutation changed generations',
+          'a refused swap changed generations',
         )
         assert.equal(await liveGeneration(api, 'reviews'), 1)
 
@@ -541,9 +528,36 @@ test('the web console shows what the API answers, on every page', {
           )
           .waitFor()
         assert.equal(await liveGeneration(api, 'reviews'), built)
+
+        // Now, and only now, reviews can roll back: from g<built> to g1.
+        const rollback = page.locator(
+          `#generations tr[data-job="reviews"][data-generation="${built}"] button[data-action="rollback"][data-target="1"]`,
+        )
+        await rollback.waitFor()
+        assert.equal(await rollbacks.count(), 1, 'only reviews has a generation to go back to')
+        await shot(page, 'pipeline-swapped')
+        const swapped = await api(GENERATIONS)
+        await rollback.click()
+        await refused()
+        assert.deepEqual(
+          statuses(await api(GENERATIONS)),
+          statuses(swapped),
+          'a refused rollback changed generations',
+        )
+
         await page.goto(`${base}/#/sales`)
         await page.locator(`#reviews [data-asof][data-generation="${built}"]`).waitFor()
         await assertAsOf(st, page, api, 'reviews', 'reviews')
+
+        // The right token rolls back: readers are on generation 1 again.
+        await page.goto(`${base}/#/pipeline`)
+        await rollback.click()
+        await page.locator('#admin-token').fill(ADMIN_TOKEN)
+        await page.locator('#token-confirm').click()
+        await page
+          .locator('#generations .notice', { hasText: 'readers are back on generation 1' })
+          .waitFor()
+        assert.equal(await liveGeneration(api, 'reviews'), 1)
       },
     )
 

@@ -1,10 +1,13 @@
-import { gql } from '../api.ts'
 import { Plot, plot } from '../charts.ts'
-import { fmt, h, replace, table, tierBadge } from '../dom.ts'
+import { fmt, h, table, tierBadge } from '../dom.ts'
+import type { ResultOf } from '../graphql.ts'
 import { brazilMap, distanceKm, type MapPoint } from '../map.ts'
-import { ORDER } from '../queries.ts'
-import type { DeliveryDelay, OrderAnswer, OrderLocation, OrderView } from '../types.ts'
-import { empty, type PageContext, Panel, widthOf } from '../ui.ts'
+import { type LOCATION, ORDER } from '../queries.ts'
+import { empty, type PanelModule, widthOf } from '../ui.ts'
+
+/** The order as the ORDER document asks for it: its fields are the document's. */
+export type OrderView = NonNullable<ResultOf<typeof ORDER>['order']>
+type OrderLocation = ResultOf<typeof LOCATION>
 
 const DAY_MS = 86_400_000
 const stageColors = {
@@ -327,47 +330,22 @@ function drawOrder(order: OrderView, body: HTMLElement): Node[] {
 }
 
 /** The drill-down of one order (the `order(id)` view), beside the delivery list. */
-export function orderView(_ctx: PageContext, params: URLSearchParams) {
-  const panel = new Panel(
-    'order',
-    'Order',
+export const orderPanel: PanelModule<
+  ResultOf<typeof ORDER>,
+  { id: string },
+  { orderId: string | null }
+> = {
+  id: 'order',
+  title: 'Order',
+  description:
     'Its lifecycle against the promised date, its items, and where the sellers and the customer are.',
-  )
-  let orderId: string | null = params.get('order')
-  let shown: string | null = null
-
-  const placeholder = () =>
-    replace(panel.body, empty('Choose an order in the list to see its lifecycle, items and map.'))
-  placeholder()
-
-  const load = async () => {
-    const id = orderId
-    if (!id) return
-    await panel.load(
-      () => gql<OrderAnswer>(ORDER, { id }),
-      ({ order }) => {
-        if (id !== orderId) return
-        shown = id
-        if (!order) {
-          panel.show(null, { missing: id }, () => empty(`No job knows order ${id}.`))
-          return
-        }
-        const { asOf, ...rest } = order
-        // Open orders wait up to the watermark: redraw when it moves.
-        panel.show(asOf, { rest, watermark: asOf.watermark }, () => drawOrder(order, panel.body))
-      },
-    )
-  }
-
-  return {
-    element: panel.element,
-    showing: () => shown !== null,
-    select: (id: string, _row?: DeliveryDelay) => {
-      if (id === orderId && shown === id) return
-      orderId = id
-      panel.invalidate()
-      void load().catch(() => {})
-    },
-    refresh: () => (orderId ? load() : Promise.resolve()),
-  }
+  placeholder: 'Choose an order in the list to see its lifecycle, items and map.',
+  query: ORDER,
+  variables: ({ orderId }) => (orderId ? { id: orderId } : null),
+  asOf: ({ order }) => order?.asOf ?? null,
+  // Open orders wait up to the watermark: redraw when it moves.
+  shown: ({ order }, { orderId }) =>
+    order ? { order: { ...order, asOf: undefined }, watermark: order.asOf.watermark } : orderId,
+  draw: ({ order }, { body, state }) =>
+    order ? drawOrder(order, body) : empty(`No job knows order ${state.orderId}.`),
 }
