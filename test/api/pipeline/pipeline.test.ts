@@ -154,9 +154,10 @@ function fakeKafka(
   return { kafka, calls }
 }
 
-/** Redis as RedisStateStore reads it: hashes by key. */
+/** Redis as the state store keeps it: hashes by key; no consumer recorded (its own group). */
 const fakeRedis = (hashes: Record<string, Record<string, string>>) => ({
   hgetall: async (key: string) => ({ ...(hashes[key] ?? {}) }),
+  get: async (_key: string) => null,
 })
 
 const lifecycle = 'fixture:order-lifecycle:g1'
