@@ -12,8 +12,90 @@ export function createMetricsRegistry(options: { defaults?: boolean } = {}): Reg
   return registry
 }
 
+type LabelValues<L extends string> = Partial<Record<L, string | number>>
+
+/** The parts of prom-client's metrics the runtime uses, so a worker thread can stand in. */
+export interface CounterMetric<L extends string> {
+  inc(labels: LabelValues<L>, value?: number): void
+}
+export interface GaugeMetric<L extends string> {
+  set(labels: LabelValues<L>, value: number): void
+}
+export interface HistogramMetric<L extends string> {
+  observe(labels: LabelValues<L>, value: number): void
+  /** Starts timing; the returned function observes the seconds since. */
+  startTimer(labels: LabelValues<L>): () => unknown
+}
+
+/** Metrics of a stream job runtime. */
+export interface JobMetrics {
+  readonly records: CounterMetric<'job' | 'topic' | 'outcome'>
+  readonly deadLetters: CounterMetric<'job' | 'code'>
+  readonly batchSeconds: HistogramMetric<'job'>
+  readonly eventTime: GaugeMetric<'job' | 'partition'>
+  readonly sinkSeconds: HistogramMetric<'table'>
+  readonly paused: GaugeMetric<'job'>
+  readonly scopeBytes: GaugeMetric<'job' | 'partition'>
+  readonly groupJoins: CounterMetric<'job'>
+  readonly rebalances: CounterMetric<'job'>
+  readonly consumerReplacements: CounterMetric<'job'>
+  readonly consumerLag: GaugeMetric<'job' | 'topic' | 'partition'>
+  readonly watermark: GaugeMetric<'job'>
+  readonly freshness: GaugeMetric<'job'>
+  readonly phaseSeconds: HistogramMetric<'job' | 'phase'>
+  readonly stateCommitSeconds: HistogramMetric<'job'>
+  readonly up: GaugeMetric<'job'>
+  readonly sinkRows: CounterMetric<'table'>
+}
+
+/** One call on a job metric, as a worker thread records it for the thread that exports them. */
+export type MetricCall = readonly [
+  metric: keyof JobMetrics,
+  method: 'inc' | 'set' | 'observe',
+  labels: Readonly<Record<string, string | number>>,
+  value: number,
+]
+
+/**
+ * Job metrics that record their calls instead of counting: a worker thread's, replayed by the
+ * main thread (`replayMetricCalls`) on the process's registry, so /metrics has one of each.
+ */
+export function recordingJobMetrics(calls: MetricCall[]): JobMetrics {
+  const metric = (name: keyof JobMetrics) => ({
+    inc: (labels: Record<string, string | number>, value = 1) => {
+      calls.push([name, 'inc', labels, value])
+    },
+    set: (labels: Record<string, string | number>, value: number) => {
+      calls.push([name, 'set', labels, value])
+    },
+    observe: (labels: Record<string, string | number>, value: number) => {
+      calls.push([name, 'observe', labels, value])
+    },
+    startTimer: (labels: Record<string, string | number>) => {
+      const began = performance.now()
+      return () => {
+        const seconds = (performance.now() - began) / 1000
+        calls.push([name, 'observe', labels, seconds])
+        return seconds
+      }
+    },
+  })
+  return Object.fromEntries(jobMetricNames.map((name) => [name, metric(name)])) as never
+}
+
+/** Applies recorded calls to the real metrics. */
+export function replayMetricCalls(metrics: JobMetrics, calls: readonly MetricCall[]): void {
+  for (const [name, method, labels, value] of calls) {
+    const target = metrics[name] as unknown as Record<
+      string,
+      (labels: Record<string, string | number>, value: number) => void
+    >
+    target[method]?.(labels, value)
+  }
+}
+
 /** Metrics of a stream job runtime, registered on the given registry. */
-export function createJobMetrics(registry: Registry) {
+export function createJobMetrics(registry: Registry): JobMetrics {
   return {
     records: new Counter({
       name: 'kappa_job_records_total',
@@ -121,7 +203,25 @@ export function createJobMetrics(registry: Registry) {
   }
 }
 
-export type JobMetrics = ReturnType<typeof createJobMetrics>
+const jobMetricNames: ReadonlyArray<keyof JobMetrics> = [
+  'records',
+  'deadLetters',
+  'batchSeconds',
+  'eventTime',
+  'sinkSeconds',
+  'paused',
+  'scopeBytes',
+  'groupJoins',
+  'rebalances',
+  'consumerReplacements',
+  'consumerLag',
+  'watermark',
+  'freshness',
+  'phaseSeconds',
+  'stateCommitSeconds',
+  'up',
+  'sinkRows',
+]
 
 /** Metrics of generation rebuilds (replays), by job and the generation being built. */
 export function createReplayMetrics(registry: Registry) {

@@ -466,11 +466,6 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
     // Tables are written side by side: each insert is idempotent and all of them land before
     // the state commit, so the order among them does not matter, only their sum of waits.
-    await Promise.all(
-      [...byTable].map(async ([table, rows]) => {
-        await this.options.sinks[table]!.write(rows)
-        this.options.metrics.sinkRows.inc({ table }, rows.length)
-      }),
-    )
+    await Promise.all([...byTable].map(([table, rows]) => this.options.sinks[table]!.write(rows)))
   }
 }
