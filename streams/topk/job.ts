@@ -17,7 +17,7 @@ import {
   bucketStart,
   COUNTER_SHAPE,
 } from './buckets.ts'
-import { type CounterShape, FROM_THE_START } from './counter/index.ts'
+import { assertKey, type CounterShape, FROM_THE_START } from './counter/index.ts'
 import {
   type BucketId,
   type BucketPartial,
@@ -131,6 +131,9 @@ function addLine(
     at: event_time,
     position: Number(event.offset),
   }
+  // Checked before any bucket changes: a step that throws is dead-lettered, its scope changes kept.
+  assertKey(line.product)
+  if (line.category !== null) assertKey(line.category)
   const kinds = count(partition, shape, line, bucketKinds, topicTime(partition, event), 'add')
   // A line of an order already canceled is added and retracted as if it had come first, so
   // the partials (counts, what is tracked, operation counts) are the same either way.

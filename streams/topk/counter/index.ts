@@ -5,6 +5,7 @@ export {
 } from './bucket-counter.ts'
 export type { CounterErrorCode } from './errors.ts'
 export { COUNTER_FORMAT } from './format.ts'
+export { assertKey } from './keys.ts'
 export { counterFromLegacy } from './legacy.ts'
 export { readSummary } from './read-summary.ts'
 export {

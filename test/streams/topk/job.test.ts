@@ -447,6 +447,28 @@ describe('top-k job', () => {
     }
   })
 
+  test('a line whose category cannot be counted is refused before any bucket changes', () => {
+    const driver = run([item('o1', 1, 'pA')])
+    driver.putGlobal('product', productEntity('pBad', '\uD800', null))
+    const before = driver
+      .scope(0)
+      .keys()
+      .map((key) => driver.scope(0).get(key)!.ops)
+    driver.pipe('orderItem', item('o2', 1, 'pBad').value as OrderItem)
+    assert.deepEqual(
+      driver.rejected.map((r) => r.error.code),
+      ['EVENT_INVALID'],
+    )
+    assert.deepEqual(
+      driver
+        .scope(0)
+        .keys()
+        .map((key) => driver.scope(0).get(key)!.ops),
+      before,
+      'the product was not counted either',
+    )
+  })
+
   test('a canceled order takes its units off the ranking, its adds still on record', () => {
     const driver = run([
       item('o1', 1, 'pA'),
