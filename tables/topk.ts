@@ -1,21 +1,23 @@
 import { col, defineTable } from './table.ts'
 
 /**
- * The latest partial sketch of each partition for each bucket (the sketch library's binary
- * format, base64). The merge tier reads these back to add partitions together; they outlive
- * the job's memory, so a bucket can be re-ranked at any time.
+ * The latest partial of each partition for each bucket (streams/topk/counter's binary format,
+ * base64). The merge tier reads these back to add partitions together; they outlive the job's
+ * memory, so a bucket can be re-ranked at any time.
  */
 export const topkPartials = defineTable({
   name: 'topk_partials',
-  description: "Each partition's count-min sketch per dimension and time bucket",
+  description: "Each partition's counts per dimension and time bucket",
   columns: {
     dimension: col.label('product or category'),
     bucket_kind: col.label('hour, day, week, month or year'),
     bucket_start: col.time('Start of the bucket (UTC; weeks start on Monday)'),
-    partition: col.uint16('Kafka partition the sketch counts'),
-    sketch: col.blob('Serialized count-min sketch with its heavy-hitter candidates, base64'),
+    partition: col.uint16('Kafka partition the partial counts'),
+    sketch: col.blob(
+      'Serialized counts, base64: exact, or past 128 KiB tracked keys and a filter (sketch format 3; formats 1 and 2, count-min sketches, from job versions up to 4)',
+    ),
     total: col.int64('Units counted (N)'),
-    version: col.uint64('Operations applied to the sketch'),
+    version: col.uint64('Operations (adds and retractions) applied to the partial'),
   },
   orderBy: ['dimension', 'bucket_kind', 'bucket_start', 'partition'],
   version: 'version',
@@ -46,7 +48,9 @@ export const topkRankings = defineTable({
     bucket_start: col.time('Start of the bucket (UTC)'),
     keys: col.strings('Ranked keys, most units first'),
     estimates: col.int64s('Estimated units of each key: never under, over by at most error_bound'),
-    error_bound: col.int64('⌈ε·N⌉: the most an estimate over-counts, with probability 1 − δ'),
+    error_bound: col.int64(
+      'The most a listed estimate over-counts, for certain; 0 only when every unit was counted exactly (job versions up to 4: ⌈ε·N⌉, with probability 1 − δ)',
+    ),
     total: col.int64('Units in the bucket (N)'),
     partitions: col.uint16('Partials merged'),
     version: col.uint64("Sum of the merged partials' versions"),

@@ -1,3 +1,4 @@
+import { listJobGenerations } from '../../sinks/generations.ts'
 import {
   type BucketKind,
   bucketEnd,
@@ -6,7 +7,7 @@ import {
   TOP_K,
 } from '../../streams/topk/buckets.ts'
 import { topkRankings } from '../../tables/topk.ts'
-import { builder } from '../builder.ts'
+import { type ApiContext, builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
@@ -30,6 +31,28 @@ interface Ranking {
   readonly partitions: number
   readonly entries: readonly Entry[]
   readonly asOf: AsOf
+  /** Whether a count-min sketch (job versions up to 4) built the generation; asked lazily. */
+  readonly sketched: () => Promise<boolean>
+}
+
+/** The first job version whose bounds are certain: exact counts, then tracked keys. */
+const CERTAIN_BOUNDS_VERSION = 5
+
+/** Whether the generation was built by a job version that ranked count-min sketches. */
+async function builtBySketch(ctx: ApiContext, job: string, generation: number): Promise<boolean> {
+  const record = (await listJobGenerations(ctx.clickhouse, job)).find(
+    (g) => g.generation === generation,
+  )
+  return record !== undefined && Number(record.jobVersion) < CERTAIN_BOUNDS_VERSION
+}
+
+/** Runs `load` once, when first asked. */
+function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined
+  return () => {
+    loaded ??= load()
+    return loaded
+  }
 }
 
 const TopKBucket = builder.enumType('TopKBucket', {
@@ -52,7 +75,7 @@ const TopKDimension = builder.enumType('TopKDimension', {
 })
 
 const TopKEntry = builder.objectRef<Entry>('TopKEntry').implement({
-  description: 'One ranked key of a bucket, with the bounds the count-min sketch guarantees.',
+  description: 'One ranked key of a bucket, with bounds on its true count.',
   fields: (t) => ({
     rank: t.exposeInt('rank', { description: 'Rank within the bucket, from 1 (most units).' }),
     key: t.exposeString('key', {
@@ -60,15 +83,15 @@ const TopKEntry = builder.objectRef<Entry>('TopKEntry').implement({
     }),
     estimatedCount: t.exposeInt('estimatedCount', {
       description:
-        'Estimated units sold in the bucket: never below the true count (canceled orders retracted).',
+        'Estimated units sold in the bucket: never below the true count (canceled orders retracted); the true count when the bucket is exact.',
     }),
     errorBound: t.exposeInt('errorBound', {
       description:
-        'The most the estimate over-counts, with probability 1 − delta: ⌈epsilon · total⌉.',
+        "The most the estimate over-counts (the ranking's errorBound, 0 when the bucket is exact), with probability 1 − delta.",
     }),
     lowerBound: t.int({
       description:
-        'estimatedCount − errorBound, floored at 0: the true count is at least this, with probability 1 − delta.',
+        'estimatedCount − errorBound, floored at 0: the true count is at least this (with probability 1 − delta).',
       resolve: (e) => Math.max(0, e.estimatedCount - e.errorBound),
     }),
   }),
@@ -76,7 +99,7 @@ const TopKEntry = builder.objectRef<Entry>('TopKEntry').implement({
 
 const TopKRanking = builder.objectRef<Ranking>('TopKRanking').implement({
   description:
-    'The top keys of one time bucket by units sold, estimated by count-min sketches merged across partitions (topk_products, topk_categories).',
+    "The top keys of one time bucket by units sold, merged across partitions' counts (topk_products, topk_categories): exact while a partition's bucket fits its budget, bounded estimates past it.",
   fields: (t) => ({
     bucket: t.field({
       type: TopKBucket,
@@ -100,22 +123,33 @@ const TopKRanking = builder.objectRef<Ranking>('TopKRanking').implement({
       resolve: (r) =>
         r.start === null ? null : new Date(bucketEnd(r.bucket, r.start)).toISOString(),
     }),
+    exact: t.boolean({
+      description:
+        'Every unit of the bucket was counted exactly: the entries are the true top k with their true counts, and errorBound is 0.',
+      resolve: (r) => r.errorBound === 0,
+    }),
     epsilon: t.float({
-      description: "The bucket sketch's ε: estimates over-count by at most ε · total.",
-      resolve: (r) => sketchSizing[r.bucket].epsilon,
+      description:
+        'ε: listed estimates over-count by at most ε · total, so errorBound / total (0 when exact); for generations of job versions up to 4, the count-min sketch’s ε.',
+      resolve: async (r) => {
+        if (await r.sketched()) return sketchSizing[r.bucket].epsilon
+        return r.total > 0 ? r.errorBound / r.total : 0
+      },
     }),
     delta: t.float({
-      description: 'The probability that an estimate over-counts by more than its error bound.',
-      resolve: (r) => sketchSizing[r.bucket].delta,
+      description:
+        'The probability that an estimate over-counts by more than its error bound: 0 from job version 5 on (its bounds are certain), the count-min sketch’s δ before.',
+      resolve: async (r) => ((await r.sketched()) ? sketchSizing[r.bucket].delta : 0),
     }),
     total: t.exposeInt('total', {
       description: 'Units counted in the bucket (N), over every key; 0 when nothing is ranked.',
     }),
     errorBound: t.exposeInt('errorBound', {
-      description: '⌈ε · total⌉: the error bound of every estimate in the bucket.',
+      description:
+        'The most any listed estimate over-counts: 0 only when the bucket is exact (job versions up to 4: ⌈ε · total⌉).',
     }),
     partitions: t.exposeInt('partitions', {
-      description: 'Partition sketches merged into the ranking.',
+      description: "Partitions' partials merged into the ranking.",
     }),
     entries: t.field({
       type: [TopKEntry],
@@ -198,7 +232,7 @@ builder.queryField('topK', (t) =>
   t.field({
     type: TopKRanking,
     description:
-      'The top k products or categories by units sold in one event-time bucket, each estimate with its error bound (count-min sketch: never under, over by at most ⌈ε·N⌉ with probability 1 − δ).',
+      'The top k products or categories by units sold in one event-time bucket, each estimate with its error bound: never under, over by at most errorBound; exact (bound 0) while the bucket is small enough to count exactly.',
     args: {
       bucket: t.arg({ type: TopKBucket, required: true, description: 'The bucket kind.' }),
       at: t.arg.string({
@@ -291,6 +325,7 @@ builder.queryField('topK', (t) =>
         partitions: summary?.partitions ?? 0,
         entries,
         asOf,
+        sketched: lazy(() => builtBySketch(ctx, scope.job, scope.generation)),
       }
     },
   }),

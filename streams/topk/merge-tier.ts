@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.ts'
 import type { RowSink } from '../../sinks/table-sink.ts'
 import type { DerivedStage } from '../derived-stage.ts'
 import { TOP_K } from './buckets.ts'
-import { CountMinSketch, merge } from './sketch/index.ts'
+import { rankSummaries, readSummary } from './counter/index.ts'
 
 export interface MergeTierOptions {
   readonly client: ClickHouseClient
@@ -24,7 +24,7 @@ type PartialRow = {
 
 type BucketRef = Pick<PartialRow, 'dimension' | 'bucket_kind' | 'bucket_start'>
 
-/** Buckets re-ranked per query: bounds how many sketches one read brings into memory. */
+/** Buckets re-ranked per query: bounds how many partials one read brings into memory. */
 const BUCKETS_PER_QUERY = 100
 /** How soon a failed re-ranking is tried again. */
 const RETRY_MS = 1_000
@@ -39,9 +39,10 @@ const refOf = (key: string): BucketRef => {
 }
 
 /**
- * The merge tier: once the partial sketches a worker flushes have landed, re-ranks each bucket
- * they touch from the latest partial of every partition, whichever worker wrote it. Sketches
- * add cell by cell, so the merged ranking is right across partitions.
+ * The merge tier: once the partials a worker flushes have landed, re-ranks each bucket they
+ * touch from the latest partial of every partition, whichever worker wrote it. Each partial
+ * bounds every key's count from above and below; the bounds add up across partitions, so the
+ * merged ranking is right across partitions.
  *
  * Storing partials is part of the job's effectively-once path; ranking is not. It is derived
  * from the stored partials alone, so it runs in the background, off the consumer's batch
@@ -105,7 +106,7 @@ export class TopKMergeTier implements DerivedStage {
         for (const [key, bucket] of chunk) if (!this.backlog.has(key)) this.backlog.set(key, bucket)
         throw error
       }
-      // Sketch merging is synchronous work: let the consumer's loop in between chunks.
+      // Merging is synchronous work: let the consumer's loop in between chunks.
       await new Promise((resolve) => setImmediate(resolve))
     }
   }
@@ -153,7 +154,11 @@ export class TopKMergeTier implements DerivedStage {
   }
 }
 
-/** One `topk_rankings` row per bucket: its partials merged, then ranked. */
+/**
+ * One `topk_rankings` row per bucket: its partials' bounds summed, then ranked. The estimate
+ * is each key's upper bound; `error_bound` the widest gap to a lower bound among those listed,
+ * 0 only when every partial counted exactly.
+ */
 export function rankBuckets(partials: readonly PartialRow[]): Array<Record<string, unknown>> {
   const byBucket = new Map<string, PartialRow[]>()
   for (const row of partials) {
@@ -161,19 +166,19 @@ export function rankBuckets(partials: readonly PartialRow[]): Array<Record<strin
     byBucket.set(key, [...(byBucket.get(key) ?? []), row])
   }
   return [...byBucket.values()].map((rows) => {
-    const merged = rows
-      .map((row) => CountMinSketch.deserialize(Buffer.from(row.sketch, 'base64')))
-      .reduce((a, b) => merge(a, b))
-    const top = merged.topK(TOP_K)
+    const ranking = rankSummaries(
+      rows.map((row) => readSummary(Buffer.from(row.sketch, 'base64'))),
+      TOP_K,
+    )
     const first = rows[0]!
     return {
       dimension: first.dimension,
       bucket_kind: first.bucket_kind,
       bucket_start: first.bucket_start,
-      keys: top.map((entry) => entry.key),
-      estimates: top.map((entry) => entry.estimate),
-      error_bound: merged.errorBound(),
-      total: merged.total,
+      keys: ranking.entries.map((entry) => entry.key),
+      estimates: ranking.entries.map((entry) => entry.estimate),
+      error_bound: ranking.errorBound,
+      total: ranking.total,
       partitions: rows.length,
       version: rows.reduce((sum, row) => sum + row.version, 0),
     }

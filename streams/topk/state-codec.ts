@@ -11,6 +11,7 @@ export const topkStateCodec = avroStateCodec<TopKOrderState>([
         category: t.nullable(t.string),
         at: t.long,
         kinds: t.array(t.string),
+        position: t.nullable(t.long),
       }),
     ),
   }),

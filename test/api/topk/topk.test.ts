@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { createJobGeneration, markBuilt, physicalName } from '../../../sinks/generations.ts'
+import { jobCatalogue } from '../../../streams/jobs.ts'
 import { topkRankings } from '../../../tables/topk.ts'
 import { fixtureApi, fixtureGeneration, fixtureRow } from '../../support/api-fixtures.ts'
 
@@ -31,13 +33,14 @@ const rows = {
     ranking('product', 'month', Date.UTC(2018, 1, 1), ['px'], [7], 1, 20),
     ranking('category', 'month', march, ['cama_mesa_banho', 'esporte_lazer'], [40, 2], 3, 42),
     ranking('product', 'week', Date.UTC(2018, 2, 5), ['pw'], [2], 1, 2),
+    ranking('product', 'day', Date.UTC(2018, 2, 5), ['pd', 'pe'], [3, 1], 0, 4),
   ],
 }
 
 const query = /* GraphQL */ `
   query ($bucket: TopKBucket!, $at: String, $dimension: TopKDimension, $k: Int, $generation: Int) {
     topK(bucket: $bucket, at: $at, dimension: $dimension, k: $k, generation: $generation) {
-      bucket dimension bucketStart bucketEnd epsilon delta total errorBound partitions
+      bucket dimension bucketStart bucketEnd exact epsilon delta total errorBound partitions
       entries { rank key estimatedCount errorBound lowerBound }
       asOf { job generation watermark freshnessSeconds }
     }
@@ -49,6 +52,7 @@ type TopK = {
   dimension: string
   bucketStart: string | null
   bucketEnd: string | null
+  exact: boolean
   epsilon: number
   delta: number
   total: number
@@ -74,8 +78,10 @@ test('topK lists the bucket containing `at` with each estimate and its bounds', 
     dimension: 'PRODUCT',
     bucketStart: '2018-03-01T00:00:00.000Z',
     bucketEnd: '2018-04-01T00:00:00.000Z',
-    epsilon: 0.001,
-    delta: 0.01,
+    exact: false,
+    // Certain bounds: the widest is 5 of 100 units.
+    epsilon: 0.05,
+    delta: 0,
     total: 100,
     errorBound: 5,
     partitions: 3,
@@ -125,8 +131,19 @@ test('topK defaults to the latest bucket, takes k, categories, weeks and offsets
 
   const week = await topK({ bucket: 'WEEK', at: '2018-03-07' })
   assert.deepEqual(
-    [week.bucketStart, week.bucketEnd, week.epsilon, week.entries.map((e) => e.key)],
-    ['2018-03-05T00:00:00.000Z', '2018-03-12T00:00:00.000Z', 0.001, ['pw']],
+    [week.bucketStart, week.bucketEnd, week.exact, week.epsilon, week.entries.map((e) => e.key)],
+    ['2018-03-05T00:00:00.000Z', '2018-03-12T00:00:00.000Z', false, 0.5, ['pw']],
+  )
+
+  // Counted exactly: no error at all.
+  const day = await topK({ bucket: 'DAY', at: '2018-03-05T10:00Z' })
+  assert.deepEqual([day.exact, day.epsilon, day.delta, day.errorBound], [true, 0, 0, 0])
+  assert.deepEqual(
+    day.entries.map((e) => [e.key, e.estimatedCount, e.errorBound, e.lowerBound]),
+    [
+      ['pd', 3, 0, 3],
+      ['pe', 1, 0, 1],
+    ],
   )
 
   // A bucket nothing was counted in; a kind never ranked.
@@ -135,17 +152,18 @@ test('topK defaults to the latest bucket, takes k, categories, weeks and offsets
     [
       empty.bucketStart,
       empty.bucketEnd,
+      empty.exact,
       empty.epsilon,
       empty.total,
       empty.errorBound,
       empty.entries,
     ],
-    ['2017-01-01T00:00:00.000Z', '2017-01-02T00:00:00.000Z', 0.005, 0, 0, []],
+    ['2017-01-01T00:00:00.000Z', '2017-01-02T00:00:00.000Z', true, 0, 0, 0, []],
   )
   const never = await topK({ bucket: 'HOUR' })
   assert.deepEqual(
     [never.bucketStart, never.bucketEnd, never.epsilon, never.total, never.entries],
-    [null, null, 0.02, 0, []],
+    [null, null, 0, 0, []],
   )
 })
 
@@ -190,6 +208,26 @@ test('topK reads the asked generation of the top-k tables', async (t) => {
   )
   const bad = await ask<Answer>(query, { bucket: 'MONTH', generation: 7 })
   assert.equal(bad.errors?.[0]?.extensions?.code, 'BAD_USER_INPUT')
+})
+
+test('topK of a generation built by a count-min sketch (job version 4) reports its ε and δ', async (t) => {
+  const { ask, clickhouse } = await fixtureApi(t, rows)
+  const { job, tables } = jobCatalogue['top-k']!
+  const built = await createJobGeneration(clickhouse, job.name, Object.values(tables), {
+    jobVersion: '4',
+    kind: 'full',
+    targets: {},
+  })
+  await markBuilt(clickhouse, built)
+  await clickhouse.insert({
+    table: physicalName(topkRankings.name, built.generation),
+    values: [ranking('product', 'month', march, ['pa'], [50], 1, 100)],
+    format: 'JSONEachRow',
+  })
+  const answer = await ask<Answer>(query, { bucket: 'MONTH', generation: built.generation })
+  assert.equal(answer.errors, undefined, JSON.stringify(answer.errors))
+  const topK = answer.data!.topK!
+  assert.deepEqual([topK.exact, topK.epsilon, topK.delta, topK.errorBound], [false, 0.001, 0.01, 1])
 })
 
 test('topK without `at` answers the latest bucket the watermark has reached', async (t) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { sketchSizing } from '../../../streams/topk/buckets.ts'
+import { COUNTER_SHAPE } from '../../../streams/topk/buckets.ts'
 import type { ViewCheck, ViewHarness } from '../../support/api-views.ts'
 import { eventually } from '../../support/platform.ts'
 
@@ -7,7 +7,7 @@ import { eventually } from '../../support/platform.ts'
  * topK against the CSV files: every month's top-10 products and categories are the exact
  * top-10 (units: one per item of an order not canceled, in the order's purchase month, UTC;
  * ties broken by key), the same keys in the same order, each estimate at least the exact
- * count and at most its error bound above it. The merge tier ranks in the background, so the
+ * count and at most its error bound above it, and the exact ones equal to it. The merge tier ranks in the background, so the
  * check polls until the API answers complete rankings (as test/streams/topk does).
  */
 const TOP = 10
@@ -35,7 +35,7 @@ const exactQuery = (key: string, join: string) => `
 const query = /* GraphQL */ `
   query ($at: String!, $dimension: TopKDimension!) {
     topK(bucket: MONTH, at: $at, dimension: $dimension, k: ${TOP}) {
-      bucket dimension bucketStart bucketEnd epsilon delta total errorBound
+      bucket dimension bucketStart bucketEnd exact epsilon delta total errorBound
       entries { rank key estimatedCount errorBound lowerBound }
       asOf { job generation }
     }
@@ -47,6 +47,7 @@ interface TopK {
   dimension: string
   bucketStart: string
   bucketEnd: string
+  exact: boolean
   epsilon: number
   delta: number
   total: number
@@ -106,7 +107,6 @@ const check =
     months ??= await answered(h, dimension, exact)
     assert.deepEqual(lines(months), expected)
 
-    const { epsilon, delta } = sketchSizing.month
     for (const { month, answer } of months) {
       const start = new Date(`${month}T00:00:00.000Z`)
       const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1))
@@ -115,8 +115,14 @@ const check =
         ['MONTH', dimension, start.toISOString(), end.toISOString()],
         month,
       )
-      assert.deepEqual([answer.epsilon, answer.delta], [epsilon, delta], month)
-      assert.equal(answer.errorBound, Math.ceil(epsilon * answer.total), `${month}: ⌈ε·N⌉`)
+      // Certain bounds: δ is 0, and ε the widest bound's share of the units.
+      assert.equal(answer.delta, 0, month)
+      assert.equal(answer.epsilon, answer.total > 0 ? answer.errorBound / answer.total : 0, month)
+      // A partition's bucket is exact while its keys fit the budget: categories always do, and
+      // so do products when even one key per unit would (a product id takes at most 20 bytes).
+      if (dimension === 'CATEGORY' || answer.total * 20 <= COUNTER_SHAPE.budget) {
+        assert.deepEqual([answer.exact, answer.errorBound], [true, 0], month)
+      }
       assert.deepEqual(answer.asOf, { job: 'top-k', generation: 1 })
       for (const e of answer.entries) {
         assert.equal(e.errorBound, answer.errorBound, month)

@@ -6,17 +6,21 @@ import type { OrderItem, OrderStatus } from '../../../schemas/types.generated.ts
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import {
   bucketStart,
-  CANDIDATE_CAPACITY,
+  COUNTER_SHAPE,
+  emptySketch,
   RETRACTION_HORIZON_MS,
+  SKETCH_SEED,
   TOP_K,
 } from '../../../streams/topk/buckets.ts'
-import { type TopKOrderState, topkJob } from '../../../streams/topk/job.ts'
+import { BucketCounter, type CounterShape } from '../../../streams/topk/counter/index.ts'
+import { createTopkJob, type TopKOrderState, topkJob } from '../../../streams/topk/job.ts'
 import { rankBuckets } from '../../../streams/topk/merge-tier.ts'
-import { bucketKey, type PartialSketch, partialCodec } from '../../../streams/topk/partial.ts'
+import { type BucketPartial, bucketKey } from '../../../streams/topk/partial.ts'
+import { partialCodec } from '../../../streams/topk/partial-codec.ts'
 import { topkPartials } from '../../../tables/topk.ts'
 import { orderStatus, productEntity } from '../../support/events.ts'
 
-type Driver = JobTestDriver<TopKOrderState, 'orderItem' | 'orderStatus', PartialSketch>
+type Driver = JobTestDriver<TopKOrderState, 'orderItem' | 'orderStatus', BucketPartial>
 type ItemEvent = { topic: 'orderItem'; value: OrderItem; partition?: number }
 type StatusEvent = { topic: 'orderStatus'; value: OrderStatus; partition?: number }
 type Event = ItemEvent | StatusEvent
@@ -62,8 +66,15 @@ async function run(events: readonly Event[]): Promise<Driver> {
 const monthKey = (dimension: 'product' | 'category') =>
   bucketKey({ dimension, kind: 'month', start: bucketStart('month', t0) })
 
-const monthSketch = (driver: Driver, dimension: 'product' | 'category' = 'product') =>
-  driver.scope(0).get(monthKey(dimension))?.sketch
+const monthCounter = (driver: Driver, dimension: 'product' | 'category' = 'product') =>
+  driver.scope(0).get(monthKey(dimension))?.counter
+
+/** Units of `key` in the month bucket, when the bucket counts it exactly. */
+const monthUnits = (driver: Driver, key: string, dimension: 'product' | 'category' = 'product') => {
+  const bounds = monthCounter(driver, dimension)?.bounds(key)
+  assert.equal(bounds?.upper, bounds?.lower, `${key} is counted exactly`)
+  return bounds?.upper
+}
 
 /**
  * Merges two topics' events as a consumer might: each topic's own order kept, the next event
@@ -113,6 +124,17 @@ async function finalPartials(
 
 const BUSY_PRODUCTS = 600
 const BUSY_ORDERS = 1800
+/**
+ * Small enough that a partition's month outgrows the exact budget a third of the way in and
+ * tracks fewer keys than it sells, so the sketched mode is what gets exercised.
+ */
+const BUSY_SHAPE: CounterShape = {
+  budget: 1_500,
+  capacity: 128,
+  width: 256,
+  depth: 3,
+  seed: SKETCH_SEED,
+}
 
 /**
  * Half a month of orders in two partitions, every product sold in both, so each partition's
@@ -145,7 +167,7 @@ function busyMonth() {
 }
 
 function busyDriver(): Driver {
-  const driver: Driver = new JobTestDriver(topkJob)
+  const driver: Driver = new JobTestDriver(createTopkJob(BUSY_SHAPE))
   for (let product = 0; product < BUSY_PRODUCTS; product++) {
     driver.putGlobal('product', productEntity(`p${product}`, `c${product % 40}`, null))
   }
@@ -171,18 +193,18 @@ function netUnits(
 describe('top-k job', () => {
   test('counts units per product and per category in every bucket kind', async () => {
     const driver = await run([item('o1', 1, 'pA'), item('o1', 2, 'pA'), item('o2', 1, 'pC')])
-    assert.equal(monthSketch(driver)?.estimate('pA'), 2)
-    assert.equal(monthSketch(driver, 'category')?.estimate('esporte'), 2)
-    assert.equal(monthSketch(driver, 'category')?.estimate('livros'), 1)
+    assert.equal(monthUnits(driver, 'pA'), 2)
+    assert.equal(monthUnits(driver, 'esporte', 'category'), 2)
+    assert.equal(monthUnits(driver, 'livros', 'category'), 1)
     // 5 kinds × 2 dimensions, one bucket each.
     assert.equal(driver.scope(0).keys().length, 10)
     const hour = driver
       .scope(0)
       .get(bucketKey({ dimension: 'product', kind: 'hour', start: Date.UTC(2018, 2, 14, 10) }))
-    assert.equal(hour?.sketch.estimate('pC'), 1)
+    assert.equal(hour?.counter.bounds('pC').upper, 1)
     // A redelivered line is not counted twice.
     await driver.pipe('orderItem', item('o1', 2, 'pA').value as OrderItem)
-    assert.equal(monthSketch(driver)?.estimate('pA'), 2)
+    assert.equal(monthUnits(driver, 'pA'), 2)
   })
 
   test('a cancellation retracts its order, before or after the items arrive', async () => {
@@ -192,18 +214,18 @@ describe('top-k job', () => {
       cancel('o1'),
       item('o1', 2, 'pB'),
     ])
-    assert.equal(monthSketch(inOrder)?.estimate('pA'), 1)
-    assert.equal(monthSketch(inOrder)?.estimate('pB'), 0)
+    assert.equal(monthUnits(inOrder, 'pA'), 1)
+    assert.equal(monthUnits(inOrder, 'pB'), 0)
     const cancelFirst = await run([
       cancel('o1'),
       item('o1', 2, 'pB'),
       item('o1', 1, 'pA'),
       item('o2', 1, 'pA'),
     ])
-    assert.deepEqual(monthSketch(cancelFirst)?.serialize(), monthSketch(inOrder)?.serialize())
+    assert.deepEqual(monthCounter(cancelFirst)?.serialize(), monthCounter(inOrder)?.serialize())
   })
 
-  test('sketch counters do not depend on how items and statuses interleave', async () => {
+  test('counts do not depend on how items and statuses interleave', async () => {
     const items = [
       item('o1', 1, 'pA'),
       item('o1', 2, 'pB'),
@@ -211,13 +233,13 @@ describe('top-k job', () => {
       item('o3', 1, 'pC'),
     ]
     const statuses = [purchase('o1'), cancel('o2'), purchase('o3'), cancel('o1', t0 + 2 * DAY)]
-    const reference = monthSketch(await run([...items, ...statuses]))!
+    const reference = monthCounter(await run([...items, ...statuses]))!
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }), async (picks) => {
-        const sketch = monthSketch(await run(interleave(items, statuses, picks)))!
-        assert.deepEqual(sketch.toState().counters, reference.toState().counters)
-        assert.equal(sketch.estimate('pC'), 1)
-        assert.equal(sketch.estimate('pA') + sketch.estimate('pB'), 0)
+        const driver = await run(interleave(items, statuses, picks))
+        assert.deepEqual(monthCounter(driver)!.serialize(), reference.serialize())
+        assert.equal(monthUnits(driver, 'pC'), 1)
+        assert.equal(monthUnits(driver, 'pA')! + monthUnits(driver, 'pB')!, 0)
       }),
     )
   })
@@ -251,13 +273,13 @@ describe('top-k job', () => {
     )
   })
 
-  test('partials and the ranked top 100 do not depend on interleaving or flushes, past the candidate capacity', async () => {
+  test('partials and the ranked top 100 do not depend on interleaving or flushes, past the exact budget', async () => {
     const { items, statuses } = busyMonth()
     for (const partition of [0, 1]) {
       const products = new Set(
         items.filter((e) => e.partition === partition).map((e) => e.value.product_id),
       )
-      assert.ok(products.size > CANDIDATE_CAPACITY, 'more distinct products than candidates')
+      assert.ok(products.size > BUSY_SHAPE.capacity, 'more distinct products than tracked keys')
     }
     const month = bucketStart('month', t0)
     /** Final partial rows, and the merge tier's ranking of the product month from them. */
@@ -271,6 +293,17 @@ describe('top-k job', () => {
       return { partials, ranking }
     }
     const reference = await outcome([...items, ...statuses], new Set())
+    const sketched = [...reference.partials.values()].filter(
+      (row) => !BucketCounter.deserialize(Buffer.from(String(row.sketch), 'base64')).exact,
+    )
+    const sketchedIn = (partition: number) =>
+      new Set(sketched.filter((row) => row.partition === partition).map((row) => row.bucket_kind))
+    for (const partition of [0, 1]) {
+      // Hours, days and categories stay exact; a month of 600 products does not.
+      assert.ok(sketchedIn(partition).has('month') && sketchedIn(partition).has('year'))
+      assert.ok(!sketchedIn(partition).has('hour') && !sketchedIn(partition).has('day'))
+    }
+    assert.ok(sketched.every((row) => row.dimension === 'product'))
     const ranking = reference.ranking!
     assert.equal(ranking.partitions, 2)
     assert.equal((ranking.keys as string[]).length, TOP_K)
@@ -371,25 +404,84 @@ describe('top-k job', () => {
     assert.equal(ranking?.version, 30)
   })
 
-  test('a partial survives the trip through its stored form', async () => {
+  test('a partial survives the trip through its stored form, exact or sketched', async () => {
+    const codec = partialCodec(COUNTER_SHAPE)
     const driver = await run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
     const partial = driver.scope(0).get(monthKey('product'))!
-    const back = partialCodec.decode(partialCodec.encode(partial))
+    const back = codec.decode(codec.encode(partial))
     assert.deepEqual(back.bucket, partial.bucket)
-    assert.deepEqual(back.sketch.serialize(), partial.sketch.serialize())
-    assert.deepEqual(back.gross.serialize(), partial.gross.serialize())
+    assert.deepEqual(back.counter.serialize(), partial.counter.serialize())
     assert.equal(back.ops, 2)
+
+    const { items, statuses } = busyMonth()
+    const busy = busyDriver()
+    await busy.pipeBatch([...items, ...statuses] as never)
+    const sketched = busy.scope(0).get(monthKey('product'))!
+    assert.equal(sketched.counter.exact, false)
+    const busyCodec = partialCodec(BUSY_SHAPE)
+    const again = busyCodec.decode(busyCodec.encode(sketched))
+    assert.deepEqual(again.counter.serialize(), sketched.counter.serialize())
   })
 
-  test('a partial stored before gross sketches (job version 2) decodes with its net sketch nominating', async () => {
-    const driver = await run([item('o1', 1, 'pA'), item('o2', 1, 'pB')])
-    const partial = driver.scope(0).get(monthKey('product'))!
-    const { gross: _, ...stored } = JSON.parse(partialCodec.encode(partial)) as { gross: string }
-    const back = partialCodec.decode(JSON.stringify(stored))
-    assert.deepEqual(back.gross.serialize(), partial.sketch.serialize())
+  test('partials stored by job versions 2 to 4 (count-min sketches) decode and count on', async () => {
+    const start = bucketStart('month', t0)
+    const gross = emptySketch('month')
+    const net = emptySketch('month')
+    for (const [key, units, retracted] of [
+      ['pA', 3, 0],
+      ['pB', 2, 1],
+    ] as const) {
+      gross.add(key, units)
+      net.add(key, units - retracted)
+    }
+    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
+    const envelope = { dimension: 'product', kind: 'month', start, ops: 6, flushedOps: 6 }
+    const version4 = { ...envelope, sketch: b64(net.serialize()), gross: b64(gross.serialize()) }
+    // Version 2 had no gross sketch: the net one nominated.
+    const version2 = { ...envelope, sketch: b64(net.serialize()) }
+    for (const stored of [version4, version2]) {
+      const partial = partialCodec(COUNTER_SHAPE).decode(JSON.stringify(stored))
+      assert.deepEqual(
+        [partial.bucket, partial.ops],
+        [{ dimension: 'product', kind: 'month', start }, 6],
+      )
+      const { counter } = partial
+      assert.equal(counter.exact, false, 'a sketch carries no exact counts')
+      assert.equal(counter.total, 4)
+      assert.deepEqual(counter.nominees().sort(), ['pA', 'pB'])
+      const { upper, lower } = counter.bounds('pA')
+      assert.ok(lower <= 3 && upper >= 3, 'bounds hold')
+      counter.add('pA', 1, 0)
+      counter.add('pC', 1, 1)
+      counter.retract('pC', 1, 1)
+      assert.ok(counter.bounds('pA').lower >= 1 && counter.bounds('pA').upper >= 4)
+      assert.equal(counter.total, 5)
+    }
   })
 
-  test('a canceled order takes its units off the ranking but stays nominated by its adds', async () => {
+  test('a line whose category cannot be counted is refused before any bucket changes', async () => {
+    const driver = await run([item('o1', 1, 'pA')])
+    driver.putGlobal('product', productEntity('pBad', '\uD800', null))
+    const before = driver
+      .scope(0)
+      .keys()
+      .map((key) => driver.scope(0).get(key)!.ops)
+    await driver.pipe('orderItem', item('o2', 1, 'pBad').value as OrderItem)
+    assert.deepEqual(
+      driver.rejected.map((r) => r.error.code),
+      ['EVENT_INVALID'],
+    )
+    assert.deepEqual(
+      driver
+        .scope(0)
+        .keys()
+        .map((key) => driver.scope(0).get(key)!.ops),
+      before,
+      'the product was not counted either',
+    )
+  })
+
+  test('a canceled order takes its units off the ranking, its adds still on record', async () => {
     const driver = await run([
       item('o1', 1, 'pA'),
       item('o1', 2, 'pA'),
@@ -397,14 +489,19 @@ describe('top-k job', () => {
       cancel('o1'),
     ])
     await driver.flush(0)
-    const partial = driver.scope(0).get(monthKey('product'))!
-    assert.equal(partial.sketch.estimate('pA'), 0)
-    assert.equal(partial.gross.estimate('pA'), 2)
+    const { counter } = driver.scope(0).get(monthKey('product'))!
+    assert.deepEqual(counter.bounds('pA'), { upper: 0, lower: 0 })
+    const state = counter.toState()
+    assert.ok(state.mode === 'exact')
+    assert.deepEqual(state.entries, [
+      { key: 'pA', gross: 2, retracted: 2 },
+      { key: 'pB', gross: 1, retracted: 0 },
+    ])
     const [ranking] = rankBuckets(
       driver.outputs
         .filter((o) => o.row.dimension === 'product' && o.row.bucket_kind === 'month')
         .map((o) => o.row as never),
     )
-    assert.deepEqual(ranking?.keys, ['pB'])
+    assert.deepEqual([ranking?.keys, ranking?.error_bound], [['pB'], 0])
   })
 })
