@@ -82,7 +82,7 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
     jobNames === null
       ? undefined
       : await startJobs(platform, resolveJobs(jobNames), {
-          ...(faults ? { faults } : {}),
+          ...(faults ? { faults, faultCrashAt: faultCrashAt! } : {}),
           // A job that gave up on its consumer takes the process down, so a supervisor
           // restarts it, rather than serving on with one job dead.
           onFatal: () => process.kill(process.pid, 'SIGTERM'),

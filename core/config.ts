@@ -30,6 +30,8 @@ export interface PlatformConfig {
   readonly consumerSessionTimeoutMs: number
   /** Crash tests only: `<point>:<n>`, see streams/runtime/faults.ts. */
   readonly faultCrashAt: string | undefined
+  /** Worker threads that run the jobs; 0 runs them in the main thread; unset: one per core. */
+  readonly jobThreads: number | undefined
 }
 
 /** The variables, their defaults and meaning; the README table and compose file mirror this. */
@@ -69,6 +71,10 @@ export const configVariables = {
   CONSUMER_SESSION_TIMEOUT_MS: {
     default: '30000',
     doc: 'Kafka consumer session timeout: how soon a dead worker’s partitions move',
+  },
+  JOB_THREADS: {
+    default: undefined,
+    doc: 'Worker threads that run the jobs (unset: one per core; 0: in the main thread)',
   },
   FAULT_CRASH_AT: {
     default: undefined,
@@ -112,6 +118,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
       { context: { name: 'LOG_FORMAT' } },
     )
   }
+  const nonNegativeInt = (name: ConfigVariable): number | undefined => {
+    const raw = read(name)
+    if (raw === undefined) return undefined
+    const value = Number(raw)
+    if (!Number.isInteger(value) || value < 0) {
+      throw new PlatformError('CONFIG_INVALID', `${name} must be 0 or more, got "${raw}"`, {
+        context: { name },
+      })
+    }
+    return value
+  }
   return {
     kafkaBrokers: required('KAFKA_BROKERS')
       .split(',')
@@ -132,5 +149,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): P
     apiQueryTimeoutMs: positiveInt('API_QUERY_TIMEOUT_MS'),
     consumerSessionTimeoutMs: positiveInt('CONSUMER_SESSION_TIMEOUT_MS'),
     faultCrashAt: read('FAULT_CRASH_AT'),
+    jobThreads: nonNegativeInt('JOB_THREADS'),
   }
 }

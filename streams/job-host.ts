@@ -1,6 +1,7 @@
+import { availableParallelism } from 'node:os'
 import { Partitioners, type Producer } from 'kafkajs'
 import { insertEncoded } from '../core/clickhouse.ts'
-import type { PlatformError } from '../core/errors.ts'
+import { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
 import type { BronzeTopicId } from '../schemas/topics.ts'
@@ -9,18 +10,32 @@ import { InsertCoalescer } from '../sinks/insert-coalescer.ts'
 import { type RowSink, TableSink } from '../sinks/table-sink.ts'
 import { consumerGroupOf, type Deployment, deploymentOf } from './deployment.ts'
 import type { DerivedStage } from './derived-stage.ts'
-import type { JobEntry } from './jobs.ts'
-import { publishDeadLetters } from './runtime/dead-letter.ts'
+import { type JobEntry, jobCatalogue } from './jobs.ts'
+import { type DeadLetter, publishDeadLetters } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
-import { type DeploymentRun, deploymentKey, LocalExecutor } from './runtime/executor.ts'
+import {
+  type DeploymentRun,
+  deploymentKey,
+  LocalExecutor,
+  type TaskExecutor,
+} from './runtime/executor.ts'
 import type { FaultInjector } from './runtime/faults.ts'
 import { GlobalTableReader } from './runtime/global-table-reader.ts'
 import type { Job } from './runtime/job.ts'
 import { type DeploymentStatus, SharedConsumer } from './runtime/shared-consumer.ts'
+import { WorkerPool } from './runtime/worker/pool.ts'
 
 export interface JobHostOptions {
   readonly breaker?: ErrorRateBreakerOptions
+  /** Crash tests: an injector in this thread (the jobs then run in it too, see `threads`). */
   readonly faults?: FaultInjector
+  /** Crash tests: FAULT_CRASH_AT, for worker threads to make their own injectors from. */
+  readonly faultCrashAt?: string
+  /**
+   * Worker threads for the jobs (default: JOB_THREADS, else one per core); 0 runs them in this
+   * thread, as do job versions and fault injectors given as code, which cannot cross threads.
+   */
+  readonly threads?: number
   /** A consumer gave up (see `SharedConsumer`); the CLI exits the process. */
   readonly onFatal?: (error: PlatformError) => void
   /** Consumers replaced within ten minutes before one gives up (default 5). */
@@ -296,7 +311,7 @@ export class JobHost {
       const run: DeploymentRun = {
         key: deploymentKey(deployment),
         deployment,
-        job: (job ?? entry.job) as unknown as DeploymentRun['job'],
+        job: job ?? entry.job,
         ...(until === undefined ? {} : { until }),
       }
       return { run, entry }
@@ -333,35 +348,64 @@ export class JobHost {
       await stage.start()
       stages.set(run.key, { stage, release })
     }
-    const executor = new LocalExecutor({
-      runs,
-      decoder: codec,
-      redis,
-      lookups: this.globals.tables.lookups,
-      sinks: (run) => {
-        const entry = entryOf.get(run.key)!
-        const sinks: Record<string, RowSink> = {}
-        for (const [table, physical] of Object.entries(run.deployment.tables)) {
-          const definition = entry.tables[table]!
-          const follows = entry.derived?.follows.name === table
-          sinks[table] = new TableSink({
-            table: definition,
-            physical,
+    const sinks = (run: DeploymentRun) => {
+      const entry = entryOf.get(run.key)!
+      const tables: Record<string, RowSink> = {}
+      for (const [table, physical] of Object.entries(run.deployment.tables)) {
+        const follows = entry.derived?.follows.name === table
+        tables[table] = new TableSink({
+          table: entry.tables[table]!,
+          physical,
+          writer: this.inserts,
+          ...(follows ? { touches: entry.derived!.keyOf } : {}),
+        })
+      }
+      return tables
+    }
+    const publish = (topic: string, letters: readonly DeadLetter[]) =>
+      publishDeadLetters(this.producer, topic, letters)
+    let consumer: SharedConsumer | undefined
+    const threads = this.threadsFor(runs)
+    const executor: TaskExecutor =
+      threads > 0
+        ? await WorkerPool.start({
+            threads,
+            runs,
+            init: {
+              registryUrl: config.schemaRegistryUrl,
+              redisUrl: config.redisUrl,
+              topicPrefix: config.topicPrefix,
+              logLevel: config.logLevel,
+              longSectionMs: sessionTimeoutMs / 2,
+              ...(this.options.faultCrashAt ? { faultCrashAt: this.options.faultCrashAt } : {}),
+            },
+            globals: this.globals.tables.buffers,
             writer: this.inserts,
-            ...(follows ? { touches: entry.derived!.keyOf } : {}),
+            publishDeadLetters: publish,
+            redis,
+            topicPrefix: config.topicPrefix,
+            metrics: jobMetrics,
+            logger,
+            onFailed: (error) => {
+              consumer?.fail(error)
+              onFatal?.(new PlatformError('CONSUMER_FAILED', error.message, { cause: error }))
+            },
           })
-        }
-        return sinks
-      },
-      publishDeadLetters: (topic, letters) => publishDeadLetters(this.producer, topic, letters),
-      topicPrefix: config.topicPrefix,
-      logger,
-      metrics: jobMetrics,
-      longSectionMs: sessionTimeoutMs / 2,
-      ...(faults ? { faults } : {}),
-    })
-    await executor.start()
-    const consumer = new SharedConsumer({
+        : new LocalExecutor({
+            runs,
+            decoder: codec,
+            redis,
+            lookups: this.globals.tables.lookups,
+            sinks,
+            publishDeadLetters: publish,
+            topicPrefix: config.topicPrefix,
+            logger,
+            metrics: jobMetrics,
+            longSectionMs: sessionTimeoutMs / 2,
+            ...(faults ? { faults } : {}),
+          })
+    if (executor instanceof LocalExecutor) await executor.start()
+    consumer = new SharedConsumer({
       runs,
       executor,
       kafka,
@@ -447,6 +491,17 @@ export class JobHost {
     await this.producer.disconnect()
     const failure = stopped.find((result) => result.status === 'rejected')
     if (failure) throw failure.reason
+  }
+
+  /**
+   * How many worker threads run a set: none when a job version or fault injector exists only
+   * as code here (a thread imports the catalogue's jobs, and makes injectors from FAULT_CRASH_AT).
+   */
+  private threadsFor(runs: readonly DeploymentRun[]): number {
+    const { faults, faultCrashAt, threads } = this.options
+    const catalogued = runs.every((run) => jobCatalogue[run.job.name]?.job === run.job)
+    if ((faults && !faultCrashAt) || !catalogued) return 0
+    return threads ?? this.platform.config.jobThreads ?? availableParallelism()
   }
 
   /** The job version recorded with the generation, when the host has it; else the current one. */

@@ -13,7 +13,7 @@ import type { Job } from './job.ts'
 import type { Lookups } from './lookups.ts'
 import { RedisStateStore } from './state-store.ts'
 
-type AnyJob = Job<unknown, BronzeTopicId, unknown>
+type AnyJob = Job<unknown, BronzeTopicId>
 
 /** One job at one generation, as a consumer and its executor run it. */
 export interface DeploymentRun {
@@ -84,7 +84,7 @@ export interface LocalExecutorOptions {
 
 /** Runs every deployment's processor in this thread; batches share one decode. */
 export class LocalExecutor implements TaskExecutor {
-  private readonly processors = new Map<string, BatchProcessor<unknown, BronzeTopicId, unknown>>()
+  private readonly processors = new Map<string, BatchProcessor<unknown, BronzeTopicId>>()
   private readonly stores: RedisStateStore[] = []
   private readonly connections: Redis[] = []
   private readonly sinks = new Map<string, Readonly<Record<string, RowSink>>>()
@@ -230,7 +230,7 @@ export class LocalExecutor implements TaskExecutor {
     }
   }
 
-  private processorOf(key: string): BatchProcessor<unknown, BronzeTopicId, unknown> {
+  private processorOf(key: string): BatchProcessor<unknown, BronzeTopicId> {
     const processor = this.processors.get(key)
     if (!processor) throw new Error(`no processor for ${key}`)
     return processor

@@ -4,7 +4,8 @@ import { withRetries } from '../../core/kafka-errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { AvroCodec } from '../../schemas/codec.ts'
 import { topicName, topics } from '../../schemas/topics.ts'
-import { type GlobalTableId, GlobalTables } from './lookups.ts'
+import type { GlobalTableId } from './lookups.ts'
+import { SharedGlobalTables } from './shared-globals.ts'
 
 export interface GlobalTableReaderOptions {
   readonly kafka: Kafka
@@ -17,13 +18,13 @@ export interface GlobalTableReaderOptions {
 }
 
 /**
- * Reads whole entity topics into memory in every worker process (once, for all its jobs), and
- * keeps reading updates.
+ * Reads whole entity topics into memory in every worker process (once, for all its jobs and
+ * threads: the tables are shared memory), and keeps reading updates.
  * `start` resolves once every partition is read up to the end offsets seen at start,
  * which is what lets a job joining against these tables replay deterministically.
  */
 export class GlobalTableReader {
-  readonly tables = new GlobalTables()
+  readonly tables = new SharedGlobalTables()
   private consumer: Consumer | undefined
 
   constructor(private readonly options: GlobalTableReaderOptions) {}

@@ -159,6 +159,11 @@ export class SharedConsumer {
     return this.deployments.map((d) => d.run.key)
   }
 
+  /** Its executor cannot go on (a worker thread died): every deployment reports it, unhealthy. */
+  fail(error: Error): void {
+    this.failed ??= `executor failed: ${error.message}`
+  }
+
   /** Why a deployment paused itself, or undefined while it runs. */
   pausedReason(key: string): string | undefined {
     return this.deploymentOf(key).breaker.tripped
