@@ -1,35 +1,11 @@
-import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import { fileURLToPath } from 'node:url'
 
-interface ProfileNode {
-  readonly id: number
-  readonly callFrame: { readonly functionName: string; readonly url: string }
-  readonly children?: readonly number[]
-}
+import type { Profile } from '../core/cpu-profile.ts'
 
-interface Profile {
-  readonly nodes: readonly ProfileNode[]
-  readonly samples: readonly number[]
-  readonly timeDeltas: readonly number[]
-}
+export { startCpuProfile } from '../core/cpu-profile.ts'
 
-/** A CPU profile of this process's main thread, started now; `stop` writes and sums it. */
-export async function startCpuProfile(): Promise<{ stop(path: string): Promise<Profile> }> {
-  const session = new Session()
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
-  return {
-    async stop(path) {
-      const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile }
-      session.disconnect()
-      // Loadable in Chrome DevTools (Performance → Load profile) or speedscope.
-      await writeFile(path, JSON.stringify(profile))
-      return profile
-    },
-  }
-}
+type ProfileNode = Profile['nodes'][number]
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 

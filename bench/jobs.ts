@@ -1,136 +1,90 @@
-import { execFile } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import type { Admin } from 'kafkajs'
+import { performance } from 'node:perf_hooks'
 import { simulateDirectory } from '../cli/data-commands.ts'
-import { withRetries } from '../core/kafka-errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createPacing, generateOlist } from '../data/index.ts'
 import { type BronzeTopicId, bronzeTopics, topicName } from '../schemas/topics.ts'
+import { deploymentOf } from '../streams/deployment.ts'
 import { startJobs } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { deadLetterTopic } from '../streams/runtime/dead-letter.ts'
+import { lagOf, logOffsets, type PartitionOffsets, totalLag } from '../streams/runtime/lag.ts'
+import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
 import { startCpuProfile, startHeapProfile, summarizeProfile } from './cpu-profile.ts'
+import { measureRawRead } from './raw-read.ts'
 
 const SEED = 20240601
 const BATCH = 500
 const POLL_MS = 250
-/** ConsumerPerformance runs per topic; the fastest counts. */
-const PERF_RUNS = 3
 const PROGRESS_EVERY_MS = 15_000
-const root = fileURLToPath(new URL('..', import.meta.url))
-const run = promisify(execFile)
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US')
 const seconds = (ms: number) => (ms / 1000).toFixed(1)
+const ratio = (value: number) => value.toFixed(3)
 const pad = (cells: readonly string[], widths: readonly number[]) =>
   cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
 
-interface Partitions {
-  readonly topic: string
-  /** Log end offset per partition, fixed once publishing is over. */
-  readonly ends: ReadonlyMap<number, bigint>
-  readonly events: number
-}
-
 interface JobProgress {
   readonly name: string
-  readonly groupId: string
-  readonly inputs: readonly Partitions[]
+  readonly stateNamespace: string
+  readonly inputs: readonly string[]
   readonly events: number
-  /** From the first job's start. */
-  startMs?: number
   doneMs?: number
   consumed: number
 }
 
-async function endOffsets(admin: Admin, topic: string): Promise<Partitions> {
-  const offsets = await admin.fetchTopicOffsets(topic)
-  const ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]))
-  // Counted from the log start, not offset 0, in case retention or compaction moved it.
-  const events = offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0)
-  return { topic, ends, events }
-}
-
-/** Updates `job.consumed`; true once the group has committed every input partition's end. */
-async function caughtUp(admin: Admin, job: JobProgress): Promise<boolean> {
-  const committed = await withRetries(() =>
-    admin.fetchOffsets({ groupId: job.groupId, topics: job.inputs.map((input) => input.topic) }),
-  )
-  let done = true
-  let consumed = 0
-  for (const input of job.inputs) {
-    const partitions = committed.find((c) => c.topic === input.topic)?.partitions ?? []
-    for (const [partition, end] of input.ends) {
-      const raw = partitions.find((p) => p.partition === partition)?.offset ?? '-1'
-      const at = BigInt(raw) < 0n ? 0n : BigInt(raw)
-      consumed += Number(at)
-      if (end > 0n && at !== end) done = false
-    }
-  }
-  job.consumed = consumed
-  return done
-}
-
-interface PerfResult {
-  readonly topic: string
-  readonly messages: number
-  /** Including the consumer's group join and first metadata fetch. */
-  readonly totalMs: number
-  /** Fetching alone: what a bare Kafka consumer needs to move the records. */
-  readonly fetchMs: number
-}
-
-/**
- * Kafka's own consumer perf test on one topic, with a fresh group so it reads from the start.
- * Its log4j goes to stderr at WARN so stdout holds only the CSV header and row.
- */
-async function consumerPerfTest(
+/** Updates `job.consumed`; true once its checkpoints reach the end of every input partition. */
+async function caughtUp(
   platform: Platform,
-  topic: Partitions,
-  log4j: string,
-  attempt: number,
-): Promise<PerfResult> {
-  const { stdout } = await run(
-    'java',
-    [
-      '-cp',
-      join(root, '.cache', 'kafka', 'libs', '*'),
-      `-Dlog4j.configuration=file:${log4j}`,
-      'org.apache.kafka.tools.ConsumerPerformance',
-      '--bootstrap-server',
-      platform.config.kafkaBrokers.join(','),
-      '--topic',
-      topic.topic,
-      '--messages',
-      String(topic.events),
-      '--group',
-      `${platform.config.namespace}.perf.${topic.topic}.${attempt}`,
-      '--timeout',
-      '60000',
-    ],
-    { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+  job: JobProgress,
+  offsets: readonly PartitionOffsets[],
+): Promise<boolean> {
+  const checkpoints = await readCheckpoints(
+    platform.redis,
+    stateKeys(job.stateNamespace).checkpoint,
   )
-  const lines = stdout.split('\n').map((line) => line.trim())
-  const headerAt = lines.findIndex((line) => line.startsWith('start.time'))
-  if (headerAt < 0 || !lines[headerAt + 1])
-    throw new Error(`unexpected perf test output:\n${stdout}`)
-  const header = lines[headerAt]!.split(',').map((cell) => cell.trim())
-  const values = lines[headerAt + 1]!.split(',').map((cell) => cell.trim())
-  const field = (name: string) => Number(values[header.indexOf(name)])
-  const messages = field('data.consumed.in.nMsg')
-  const fetchMs = field('fetch.time.ms')
-  const rebalanceMs = field('rebalance.time.ms')
-  return { topic: topic.topic, messages, totalMs: fetchMs + rebalanceMs, fetchMs }
+  const mine = offsets.filter((o) => job.inputs.includes(o.topic))
+  const lags = lagOf(mine, checkpoints)
+  job.consumed = job.events - totalLag(lags)
+  return totalLag(lags) === 0
+}
+
+/** CPU seconds (user + system) of the processes whose command line matches, from /proc. */
+async function cpuSeconds(match: RegExp): Promise<number> {
+  let ticks = 0
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+    if (!match.test(cmdline.replaceAll('\0', ' '))) continue
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+  }
+  // USER_HZ is 100 on Linux.
+  return ticks / 100
+}
+
+const OTHERS = {
+  'Kafka broker': /kafka\.Kafka /,
+  'schema registry': /quarkus|schema-registry|registry.*\.jar/,
+  'redis-server': /redis-server/,
+} as const
+
+async function othersCpu(): Promise<Record<string, number>> {
+  const found: Record<string, number> = {}
+  for (const [name, match] of Object.entries(OTHERS)) found[name] = await cpuSeconds(match)
+  return found
 }
 
 /**
- * Every job over a generated dataset already in Kafka, all in one process as `kappa run`
- * does, against Kafka's own consumer perf test on the same broker and topics in the same run.
- * Scale from BENCH_JOBS_SCALE (default 1, ~954k events).
+ * Every job over a generated dataset already in Kafka, all in one process as `kappa run` does
+ * (their live deployments sharing one consumer, on one worker thread per core), against what
+ * the broker delivers on the same machine in the same run (see raw-read.ts).
+ * Scale from BENCH_JOBS_SCALE (default 1, ~954k events); BENCH_CPU_PROFILE=<file> profiles the
+ * main thread and every worker thread; BENCH_HEAP_PROFILE=1 samples the main thread's
+ * allocations.
  */
 export async function benchJobs(print: (line: string) => void, platform: Platform): Promise<void> {
   const scale = Number(process.env.BENCH_JOBS_SCALE ?? '1')
@@ -152,39 +106,37 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       restart: true,
       strict: true,
     })
-    const all = await Promise.all(
-      bronzeTopics.map((spec) => endOffsets(admin, `${config.topicPrefix}${spec.name}`)),
-    )
-    const bronze = all.reduce((sum, topic) => sum + topic.events, 0)
+    const bronzeNames = bronzeTopics.map((spec) => `${config.topicPrefix}${spec.name}`)
+    const offsets = await logOffsets(admin, bronzeNames)
+    const recordsOf = (topics: readonly string[]) =>
+      offsets
+        .filter((o) => topics.includes(o.topic))
+        .reduce((sum, o) => sum + Number(o.high - o.low), 0)
+    const bronze = recordsOf(bronzeNames)
     print(
       `published ${n(bronze)} events to ${bronzeTopics.length} bronze topics (${config.topicPartitions} partitions each) in ${seconds(performance.now() - published)} s`,
     )
-    const byTopic = new Map(all.map((topic) => [topic.topic, topic]))
-    const input = (id: BronzeTopicId) => byTopic.get(topicName(id, config.topicPrefix))!
-
-    const jobs: JobProgress[] = entries.map(({ job }) => {
-      const inputs = job.inputs.map(input)
+    const jobs: JobProgress[] = entries.map(({ job, tables }) => {
+      const inputs = job.inputs.map((id: BronzeTopicId) => topicName(id, config.topicPrefix))
       return {
         name: job.name,
-        // startJobs puts the table generation in the group id; a fresh namespace starts at 1.
-        groupId: `${config.namespace}.${job.name}.g1`,
+        stateNamespace: deploymentOf(config.namespace, job.name, Object.keys(tables), 1)
+          .stateNamespace,
         inputs,
-        events: inputs.reduce((sum, topic) => sum + topic.events, 0),
+        events: recordsOf(inputs),
         consumed: 0,
       }
     })
 
-    // Every job starts at once (the entity topics are read once for all of them); progress
-    // is polled from their common start.
+    // Every job starts at once; progress is polled from their common start.
     const started = performance.now()
-    for (const job of jobs) job.startMs = 0
     let stopping = false
     const poll = async () => {
       let reported = performance.now()
       while (!stopping && jobs.some((job) => job.doneMs === undefined)) {
         for (const job of jobs) {
           if (job.doneMs !== undefined) continue
-          if (await caughtUp(admin, job)) job.doneMs = performance.now() - started
+          if (await caughtUp(platform, job, offsets)) job.doneMs = performance.now() - started
         }
         if (performance.now() - reported > PROGRESS_EVERY_MS) {
           reported = performance.now()
@@ -196,85 +148,86 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
         await new Promise((resolve) => setTimeout(resolve, POLL_MS))
       }
     }
-    let running: Awaited<ReturnType<typeof startJobs>> | undefined
     const profilePath = process.env.BENCH_CPU_PROFILE
     const profiler = profilePath ? await startCpuProfile() : undefined
     const heap = process.env.BENCH_HEAP_PROFILE ? await startHeapProfile() : undefined
+    const mainLoop = performance.eventLoopUtilization()
+    const cpuBefore = process.cpuUsage()
+    const othersBefore = await othersCpu()
     // Settled at once, so a failed poll is not an unhandled rejection while jobs still start.
     const polled = poll().then(
       () => undefined,
       (error: unknown) => ({ error }),
     )
+    let running: Awaited<ReturnType<typeof startJobs>> | undefined
+    let threads: number[] = []
+    let mainBusy = 0
+    let cpu = { user: 0, system: 0 }
+    let others: Record<string, number> = {}
     try {
-      running = await startJobs(platform, entries)
+      running = await startJobs(platform, entries, {
+        ...(profilePath ? { profileThreads: profilePath } : {}),
+      })
       const failed = await polled
       if (failed) throw failed.error
     } finally {
       stopping = true
       await polled
+      mainBusy = performance.eventLoopUtilization(mainLoop).utilization
+      threads = running?.threadUtilization() ?? []
+      cpu = process.cpuUsage(cpuBefore)
+      const othersAfter = await othersCpu()
+      others = Object.fromEntries(
+        Object.entries(othersAfter).map(([name, s]) => [name, s - (othersBefore[name] ?? 0)]),
+      )
       const profile = await profiler?.stop(profilePath!)
-      if (profile) printProfile(print, profilePath!, profile)
       const allocations = await heap?.stop()
+      await running?.stop()
+      if (profile) printProfile(print, `main thread (${profilePath})`, profile)
+      if (profilePath) {
+        for (let i = 0; i < threads.length; i++) {
+          const path = `${profilePath}.thread${i}.cpuprofile`
+          const thread = JSON.parse(await readFile(path, 'utf8').catch(() => 'null'))
+          if (thread) printProfile(print, `worker thread ${i} (${path})`, thread)
+        }
+      }
       if (allocations) {
-        print('\nallocated during the jobs phase (sampled), by function:')
+        print('\nallocated on the main thread during the jobs phase (sampled), by function:')
         for (const [fn, bytes] of allocations) print(`${n(bytes / 2 ** 20).padStart(8)} MB  ${fn}`)
       }
-      await running?.stop()
     }
     const wallMs = Math.max(...jobs.map((job) => job.doneMs!))
     const deadLetters = await Promise.all(
       jobs.map(async (job) => {
-        const dlq = await endOffsets(admin, deadLetterTopic(config.namespace, job.name))
-        return dlq.events
+        const dlq = await logOffsets(admin, [deadLetterTopic(config.namespace, job.name)])
+        return dlq.reduce((sum, o) => sum + Number(o.high - o.low), 0)
       }),
     )
 
-    // Kafka's own consumer over every topic some job reads: the rate nothing of ours is in.
-    const log4j = join(dir, 'log4j.properties')
-    await writeFile(
-      log4j,
-      [
-        'log4j.rootLogger=WARN, stderr',
-        'log4j.appender.stderr=org.apache.log4j.ConsoleAppender',
-        'log4j.appender.stderr.Target=System.err',
-        'log4j.appender.stderr.layout=org.apache.log4j.PatternLayout',
-        'log4j.appender.stderr.layout.ConversionPattern=%p %m (%c)%n',
-        '',
-      ].join('\n'),
-    )
-    const inputTopics = [...new Set(jobs.flatMap((job) => job.inputs))].sort(
-      (a, b) => b.events - a.events,
-    )
-    // A topic reads in well under a second, where JIT warm-up and the page cache move a single
-    // run by 2-3x; the fastest of a few runs is what the broker can deliver.
-    const perf: PerfResult[] = []
-    for (const topic of inputTopics) {
-      const runs: PerfResult[] = []
-      for (let attempt = 0; attempt < PERF_RUNS; attempt++) {
-        runs.push(await consumerPerfTest(platform, topic, log4j, attempt))
-      }
-      perf.push(runs.reduce((best, run) => (run.fetchMs < best.fetchMs ? run : best)))
+    print('\nwhere the CPU went during the jobs phase:')
+    const phase = wallMs / 1000
+    print(`  main thread event loop busy ${(100 * mainBusy).toFixed(0)} % of the phase`)
+    for (const [i, busy] of threads.entries()) {
+      print(`  worker thread ${i} busy ${(100 * busy).toFixed(0)} %`)
     }
-    const rawMessages = perf.reduce((sum, p) => sum + p.messages, 0)
-    const rawRate = (rawMessages * 1000) / perf.reduce((sum, p) => sum + p.fetchMs, 0)
-
-    const widths = [29, 11, 9, 10, 8, 10, 5]
     print(
-      `\njobs, all ${jobs.length} at once in one process; seconds from each job's own start, all jobs from the first:`,
+      `  job process ${(cpu.user / 1e6 + cpu.system / 1e6).toFixed(1)} CPU s (${((cpu.user + cpu.system) / 1e6 / phase).toFixed(2)} cores)`,
     )
-    print(pad(['job', 'input evts', 'seconds', 'events/s', '÷ raw', 'started at', 'DLQ'], widths))
+    for (const [name, s] of Object.entries(others)) {
+      print(`  ${name} ${s.toFixed(1)} CPU s (${(s / phase).toFixed(2)} cores)`)
+    }
+
+    const widths = [29, 11, 9, 10, 5]
+    print(`\njobs, all ${jobs.length} at once in one process, seconds from their common start:`)
+    print(pad(['job', 'input evts', 'seconds', 'events/s', 'DLQ'], widths))
     jobs.forEach((job, i) => {
-      const ms = job.doneMs! - job.startMs!
-      const rate = (job.events * 1000) / ms
       print(
         pad(
           [
             job.name,
             n(job.events),
-            seconds(ms),
-            n(rate),
-            (rate / rawRate).toFixed(3),
-            seconds(job.startMs!),
+            seconds(job.doneMs!),
+            n((job.events * 1000) / job.doneMs!),
             n(deadLetters[i]!),
           ],
           widths,
@@ -282,47 +235,27 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
       )
     })
     const total = jobs.reduce((sum, job) => sum + job.events, 0)
-    const allRate = (total * 1000) / wallMs
-    print(
-      pad(
-        [
-          'all jobs',
-          n(total),
-          seconds(wallMs),
-          n(allRate),
-          (allRate / rawRate).toFixed(3),
-          '0.0',
-          '',
-        ],
-        widths,
-      ),
-    )
+    print(pad(['all jobs', n(total), seconds(wallMs), n((total * 1000) / wallMs), ''], widths))
 
+    print('\nthe raw read on the same broker, after the jobs:')
+    const raw = await measureRawRead(platform, bronzeNames, bronze)
+    const rates = (s: typeof raw.consumerPerformance) =>
+      `min ${n(s.min)}  median ${n(s.median)}  max ${n(s.max)} msgs/s`
     print(
-      `\nkafka-consumer-perf-test, same broker, same topics, after the jobs (fastest of ${PERF_RUNS} runs per topic):`,
+      `  ${raw.topic.slice(config.topicPrefix.length)}: the ${bronzeTopics.length} bronze topics ${raw.copies} times over, ${n(raw.consumerPerformance.records)} records`,
     )
-    print(pad(['topic', 'messages', 'fetch s', 'msgs/s', 'incl join'], widths))
-    for (const p of perf) {
-      print(
-        pad(
-          [
-            p.topic.slice(config.topicPrefix.length),
-            n(p.messages),
-            seconds(p.fetchMs),
-            n((p.messages * 1000) / p.fetchMs),
-            n((p.messages * 1000) / p.totalMs),
-          ],
-          widths,
-        ),
-      )
-    }
-    print(pad(['raw (all above)', n(rawMessages), '', n(rawRate), ''], widths))
-    print(
-      `\nall jobs ${n(allRate)} job-input events/s ÷ raw ${n(rawRate)} msgs/s = ${(allRate / rawRate).toFixed(3)} (per job input)`,
-    )
+    print(`  Kafka ConsumerPerformance (3 runs): ${rates(raw.consumerPerformance)}`)
+    print(`  kafkajs fetch only (3 runs):        ${rates(raw.kafkajs)}`)
     const bronzeRate = (bronze * 1000) / wallMs
+    const jobInputRate = (total * 1000) / wallMs
     print(
-      `all jobs ${n(bronzeRate)} bronze records/s (${n(bronze)} records in ${seconds(wallMs)} s) ÷ raw ${n(rawRate)} msgs/s = ${(bronzeRate / rawRate).toFixed(3)} (per bronze record)`,
+      `\nall jobs ${n(bronzeRate)} bronze records/s (${n(bronze)} records in ${seconds(wallMs)} s)`,
+    )
+    print(
+      `  ÷ ConsumerPerformance median ${n(raw.consumerPerformance.median)} = ${ratio(bronzeRate / raw.consumerPerformance.median)} per bronze record (${ratio(jobInputRate / raw.consumerPerformance.median)} per job input)`,
+    )
+    print(
+      `  ÷ kafkajs fetch-only median ${n(raw.kafkajs.median)} = ${ratio(bronzeRate / raw.kafkajs.median)} per bronze record`,
     )
     printBreakdown(
       print,
@@ -344,15 +277,15 @@ async function dropState(platform: Platform): Promise<void> {
   }
 }
 
-/** The jobs phase's main-thread CPU profile, summed by owner and by function. */
+/** A thread's CPU profile of the jobs phase, summed by owner and by function. */
 function printProfile(
   print: (line: string) => void,
-  path: string,
+  what: string,
   profile: Parameters<typeof summarizeProfile>[0],
 ) {
   const { owners, functions } = summarizeProfile(profile)
   const percent = (share: number) => `${(100 * share).toFixed(1)} %`.padStart(7)
-  print(`\nCPU profile of the jobs phase (main thread, self time), written to ${path}:`)
+  print(`\nCPU profile of the ${what}, self time:`)
   for (const [owner, share] of owners) print(`${percent(share)}  ${owner}`)
   print('top functions:')
   for (const [fn, share] of functions) print(`${percent(share)}  ${fn}`)
@@ -401,22 +334,20 @@ function printBreakdown(
   { seconds: sums, batches }: PhaseSums,
   events: ReadonlyMap<string, number>,
 ) {
-  print('\nwhere each job spent its time, seconds (share of its total):')
+  print(
+    '\nwhere each job spent its batches, seconds of wall time (share of its total; jobs overlap):',
+  )
   const widths = [17, ...PHASES.map(() => 13), 8, 8]
   print(pad(['job', ...PHASES, 'batches', 'evts/b'], widths))
-  const totals = new Map<string, number>()
-  let allBatches = 0
   for (const [job, byPhase] of [...sums].sort()) {
     const total = [...byPhase.values()].reduce((a, b) => a + b, 0)
     const count = batches.get(job) ?? 0
-    allBatches += count
     print(
       pad(
         [
           job,
           ...PHASES.map((p) => {
             const s = byPhase.get(p) ?? 0
-            totals.set(p, (totals.get(p) ?? 0) + s)
             return `${s.toFixed(1)} (${Math.round((100 * s) / total)}%)`
           }),
           n(count),
@@ -426,20 +357,4 @@ function printBreakdown(
       ),
     )
   }
-  const all = [...totals.values()].reduce((a, b) => a + b, 0)
-  const allEvents = [...events.values()].reduce((a, b) => a + b, 0)
-  print(
-    pad(
-      [
-        'all jobs',
-        ...PHASES.map(
-          (p) =>
-            `${(totals.get(p) ?? 0).toFixed(1)} (${Math.round((100 * (totals.get(p) ?? 0)) / all)}%)`,
-        ),
-        n(allBatches),
-        n(allEvents / Math.max(1, allBatches)),
-      ],
-      widths,
-    ),
-  )
 }

@@ -36,6 +36,8 @@ export interface JobHostOptions {
    * thread, as do job versions and fault injectors given as code, which cannot cross threads.
    */
   readonly threads?: number
+  /** Benches: every worker thread writes its CPU profile to `<this>.thread<n>.cpuprofile`. */
+  readonly profileThreads?: string
   /** A consumer gave up (see `SharedConsumer`); the CLI exits the process. */
   readonly onFatal?: (error: PlatformError) => void
   /** Consumers replaced within ten minutes before one gives up (default 5). */
@@ -119,6 +121,10 @@ class DeploymentSet {
       entry,
       runner: this.handleOf(run),
     }))
+  }
+
+  threadUtilization(): number[] {
+    return this.consumer?.threadUtilization() ?? []
   }
 
   async start(): Promise<void> {
@@ -294,6 +300,11 @@ export class JobHost {
     return this.live?.handles() ?? []
   }
 
+  /** Benches: how busy the live jobs' worker threads have been, each since it started. */
+  threadUtilization(): number[] {
+    return this.live?.threadUtilization() ?? []
+  }
+
   entryOf(job: string): JobEntry | undefined {
     return this.entries.find((entry) => entry.job.name === job)
   }
@@ -378,6 +389,7 @@ export class JobHost {
               logLevel: config.logLevel,
               longSectionMs: sessionTimeoutMs / 2,
               ...(this.options.faultCrashAt ? { faultCrashAt: this.options.faultCrashAt } : {}),
+              ...(this.options.profileThreads ? { cpuProfile: this.options.profileThreads } : {}),
             },
             globals: this.globals.tables.buffers,
             writer: this.inserts,

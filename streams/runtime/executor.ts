@@ -61,6 +61,8 @@ export interface TaskExecutor {
   /** Flushes what is due (every pending partition when `all`). */
   flushIdle(all?: boolean): Promise<void>
   work(): ReadonlyMap<string, DeploymentWork>
+  /** Worker threads only: each one's event-loop utilization since it started. */
+  utilization?(): number[]
   close(): Promise<void>
 }
 

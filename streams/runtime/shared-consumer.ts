@@ -164,6 +164,11 @@ export class SharedConsumer {
     this.failed ??= `executor failed: ${error.message}`
   }
 
+  /** How busy its executor's worker threads have been (none when it runs in this thread). */
+  threadUtilization(): number[] {
+    return this.options.executor.utilization?.() ?? []
+  }
+
   /** Why a deployment paused itself, or undefined while it runs. */
   pausedReason(key: string): string | undefined {
     return this.deploymentOf(key).breaker.tripped

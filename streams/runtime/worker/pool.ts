@@ -145,6 +145,16 @@ export class WorkerPool implements TaskExecutor {
     return answers.flat()
   }
 
+  /**
+   * How busy each thread's event loop has been since it started (active time over elapsed),
+   * which on a thread that only computes is its share of a core.
+   */
+  utilization(): number[] {
+    return this.threads.map(
+      (thread) => thread.worker.performance.eventLoopUtilization().utilization,
+    )
+  }
+
   /** The threads flush on their own timers, and everything when closed. */
   async flushIdle(): Promise<void> {}
 

@@ -12,6 +12,8 @@ export interface WorkerInit {
   readonly logLevel: string
   readonly longSectionMs: number
   readonly stateCacheBytes?: number
+  /** Benches: write this thread's CPU profile to `<cpuProfile>.thread<index>.cpuprofile`. */
+  readonly cpuProfile?: string
   /** FAULT_CRASH_AT, for crash tests; points are counted per thread. */
   readonly faultCrashAt?: string
   /** Deployments by catalogue job name and version (functions do not cross threads). */

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { Redis } from 'ioredis'
+import { startCpuProfile } from '../../../core/cpu-profile.ts'
 import { type ErrorCode, PlatformError } from '../../../core/errors.ts'
 import { createLogger } from '../../../core/logger.ts'
 import { type MetricCall, recordingJobMetrics } from '../../../core/metrics.ts'
@@ -160,6 +161,7 @@ async function handle(message: ToWorker): Promise<void> {
         clearInterval(reporter)
         await executor.close()
         redis.disconnect()
+        await profiler?.stop(`${init.cpuProfile}.thread${init.index}.cpuprofile`)
         return undefined
       })
   }
@@ -189,5 +191,6 @@ port.on('message', (message: ToWorker) => {
     logger.error({ err: error, message: message.type }, 'worker message failed'),
   )
 })
+const profiler = init.cpuProfile ? await startCpuProfile() : undefined
 await executor.start()
 send({ type: 'ready' })

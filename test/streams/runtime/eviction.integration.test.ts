@@ -117,8 +117,13 @@ test('an evicted consumer rejoins, a crashed one is replaced, and the table is e
   )
   assert.deepEqual(actual, expected)
   assert.equal(breakNext, false, 'the armed fault never fired')
+  // The table can be whole before the broken consumer's crash is handled (its batch committed
+  // first), so wait for the replacement itself, not only for a running state.
   const status = await eventually(
-    async () => (runner.status.state === 'running' ? runner.status : undefined),
+    async () =>
+      runner.status.state === 'running' && runner.status.consumerReplacements > 0
+        ? runner.status
+        : undefined,
     { timeoutMs: 60_000, what: 'the replaced consumer to rejoin' },
   )
   assert.ok(
