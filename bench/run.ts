@@ -15,6 +15,7 @@ import { benchApi } from './api.ts'
 import { benchGenerate, benchSimulate } from './data.ts'
 import { benchFreshness } from './freshness.ts'
 import { benchJobs } from './jobs.ts'
+import { benchReplay } from './replay.ts'
 import { benchScale } from './scale.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
 
@@ -26,6 +27,7 @@ const benches: Record<string, Bench> = {
   generate: (print) => benchGenerate(print),
   simulate: async (print, services) => benchSimulate(print, await services()),
   jobs: async (print, services) => benchJobs(print, await services()),
+  replay: async (print, services) => benchReplay(print, await services()),
   api: async (print, services) => benchApi(print, await services()),
   scale: async (print, services) => benchScale(print, await services()),
   freshness: async (print, services) => benchFreshness(print, await services()),
