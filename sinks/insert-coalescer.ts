@@ -6,7 +6,11 @@ export type RawInsert = (table: string, columns: readonly string[], bytes: Buffe
 
 export interface InsertCoalescerOptions {
   readonly insert: RawInsert
-  /** The shortest time between two inserts into one table: writes in between go in together. */
+  /**
+   * The shortest time between two inserts into one table: writes in between go in together.
+   * Default 0: a table inserts as soon as its previous insert landed, so writes wait only while
+   * one is in flight (and go in together then) and an idle engine adds no delay.
+   */
   readonly minIntervalMs?: number
   /** Pending bytes of one table that are inserted at once, whatever the interval. */
   readonly maxBytes?: number
@@ -54,7 +58,7 @@ export class InsertCoalescer {
   private closed = false
 
   constructor(private readonly options: InsertCoalescerOptions) {
-    this.minIntervalMs = options.minIntervalMs ?? 200
+    this.minIntervalMs = options.minIntervalMs ?? 0
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024
     this.now = options.now ?? Date.now
   }

@@ -14,7 +14,7 @@ import type { Lookups } from './lookups.ts'
 import { jsonScopeCodec, PartitionScope } from './partition-scope.ts'
 import { cachedBytes, StateCache } from './state-cache.ts'
 import type { StateCodec } from './state-codec.ts'
-import type { PartitionProgress, StateStore } from './state-store.ts'
+import type { Fence, PartitionProgress, StateStore } from './state-store.ts'
 
 export type { RawBatch, RawRecord } from './decoded-batch.ts'
 
@@ -26,7 +26,9 @@ export interface TopicPartition {
 /**
  * What became of a batch. `committed`: its effects are written and its last offset is the
  * partition's checkpoint. `rewind`: the state was lost, these partitions must be read again
- * from their checkpoints (now none: the log start) and the state rebuilt.
+ * from their checkpoints (now none: the log start) and the state rebuilt. `revoked`: another
+ * owner claimed the partition; nothing was committed. `skipped`: nothing to do, or the
+ * partition awaits repositioning after a failure or a rewind.
  */
 export type BatchOutcome =
   | {
@@ -42,6 +44,7 @@ export type BatchOutcome =
       readonly watermark: number | undefined
     }
   | { readonly kind: 'rewind'; readonly partitions: readonly TopicPartition[]; reason: string }
+  | { readonly kind: 'revoked' }
   | { readonly kind: 'skipped' }
 
 /** Default memory for states kept between batches, per processor. */
@@ -102,8 +105,8 @@ const APPLY_SLICE = 256
  * (re)assignment, and when its state was lost. The consumer positions each partition at or
  * before the checkpoint (the log start when there is none), so what comes is contiguous.
  *
- * The Kafka runtime, replay and the test driver all drive this class. Batches and flushes touch
- * the same partition scopes, so they run one at a time.
+ * The Kafka runtime, replay and the test driver all drive this class. Batches and flushes of a
+ * partition touch its scope, so they run one at a time; partitions run side by side.
  */
 export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   private readonly logger: Logger
@@ -116,11 +119,23 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   private readonly states: StateCache<S>
   /** Partitions with events applied since their last flush, and since when. */
   private readonly unflushed = new Map<number, number>()
+  /** The fence of each partition it was assigned: commits carry it (see `Fence`). */
+  private readonly fences = new Map<number, Fence>()
+  /**
+   * Partitions whose later batches must not be applied until the consumer has positioned them
+   * again (`repositioned`): a batch of theirs failed, or the state was lost; what comes after in
+   * the queue was fetched from positions no longer right.
+   */
+  private readonly blocked = new Set<number>()
   /** Progress of the partitions this processor has committed. */
   private readonly progress = new Map<number, PartitionProgress>()
-  private exclusive: Promise<unknown> = Promise.resolve()
+  /** The last section of each partition, and of the whole processor (reassignment). */
+  private readonly tails = new Map<number, Promise<unknown>>()
+  private barrier: Promise<unknown> = Promise.resolve()
   private readonly now: () => number
   private readonly codec: StateCodec<S>
+  /** The store's epoch (see `StateStore`), as of the last `open` or rebuild. */
+  private epoch: string | undefined
 
   constructor(private readonly options: BatchProcessorOptions<S, T, P>) {
     const missing = options.job.outputs.filter((table) => !options.sinks[table])
@@ -137,6 +152,16 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
 
   get job(): Job<S, T, P> {
     return this.options.job
+  }
+
+  /** Marks the state as present in the store (a first run, or after a loss), before any batch. */
+  async open(): Promise<void> {
+    this.epoch = await this.options.store.openEpoch()
+  }
+
+  private async currentEpoch(): Promise<string> {
+    this.epoch ??= await this.options.store.openEpoch()
+    return this.epoch
   }
 
   /** Partitions holding changes not flushed yet (partial sketches). */
@@ -163,10 +188,22 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
    */
   assigned(partitions: Iterable<number>): Promise<void> {
     const assigned = new Set(partitions)
-    return this.runExclusive('reassignment', async () => {
+    return this.inWhole('reassignment', async () => {
       this.forgetAll()
+      this.fences.clear()
+      // Claimed before anything is read: an earlier owner's commits are refused from here on.
+      for (const partition of assigned) {
+        this.fences.set(partition, await this.options.store.claim(partition))
+      }
       if (!this.options.job.partition?.flush) return
       for (const partition of assigned) this.unflushed.set(partition, this.now())
+    })
+  }
+
+  /** The consumer is about to read every partition again from the checkpoints. */
+  repositioned(): Promise<void> {
+    return this.inWhole('reposition', async () => {
+      this.forgetAll()
     })
   }
 
@@ -179,16 +216,24 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
 
   process(batch: RawBatch | DecodedBatch<T>): Promise<BatchOutcome> {
     const shared = batch instanceof DecodedBatch ? batch : this.decoded(batch)
-    return this.runExclusive('batch', async () => {
-      if (shared === undefined) return { kind: 'skipped' } as const
-      try {
-        return await this.processOnce(shared)
-      } catch (error) {
-        // The step may have moved the scope and states on; the store still has the committed ones.
-        this.forgetPartition(shared.raw.partition)
-        throw error
-      }
-    })
+    return this.inPartition(
+      batch instanceof DecodedBatch ? batch.raw.partition : batch.partition,
+      'batch',
+      async () => {
+        if (shared === undefined || this.blocked.has(shared.raw.partition)) {
+          return { kind: 'skipped' } as const
+        }
+        try {
+          return await this.processOnce(shared)
+        } catch (error) {
+          // The step may have moved the scope and states on; the store still has the committed
+          // ones, and the batches queued behind this one must wait to be read again.
+          this.forgetPartition(shared.raw.partition)
+          this.blocked.add(shared.raw.partition)
+          throw error
+        }
+      },
+    )
   }
 
   /**
@@ -200,14 +245,14 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     if (!hooks?.flush) return
     for (const [partition, since] of [...this.unflushed]) {
       if (!all && this.now() - since < (hooks.flushIntervalMs ?? 0)) continue
-      await this.runExclusive('idle flush', () => this.flushPartition(partition))
+      await this.inPartition(partition, 'idle flush', () => this.flushPartition(partition))
     }
   }
 
   /** Flushes one partition now, as when its flush falls due. */
   flushNow(partition: number): Promise<void> {
     if (!this.options.job.partition?.flush) return Promise.resolve()
-    return this.runExclusive('flush', async () => {
+    return this.inPartition(partition, 'flush', async () => {
       this.unflushed.set(partition, this.now())
       await this.flushPartition(partition)
     })
@@ -220,18 +265,37 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       : new DecodedBatch(batch, topicId, this.options.decoder)
   }
 
-  private runExclusive<R>(what: string, work: () => Promise<R>): Promise<R> {
-    const run = this.exclusive.then(async () => {
-      const began = this.now()
-      try {
-        return await work()
-      } finally {
-        const ms = this.now() - began
-        if (ms > this.options.longSectionMs) this.logger.warn({ what, ms }, 'section ran long')
-      }
-    })
-    this.exclusive = run.catch(() => undefined)
+  /**
+   * Batches and flushes of one partition run one at a time (they share its scope and states);
+   * partitions run side by side, so one waiting on its insert or commit holds up no other.
+   */
+  private inPartition<R>(partition: number, what: string, work: () => Promise<R>): Promise<R> {
+    const run = (this.tails.get(partition) ?? this.barrier).then(() => this.timed(what, work))
+    this.tails.set(
+      partition,
+      run.catch(() => undefined),
+    )
     return run
+  }
+
+  /** A section over every partition: it waits for all of theirs, and theirs wait for it. */
+  private inWhole<R>(what: string, work: () => Promise<R>): Promise<R> {
+    const run = Promise.all([this.barrier, ...this.tails.values()]).then(() =>
+      this.timed(what, work),
+    )
+    this.barrier = run.catch(() => undefined)
+    this.tails.clear()
+    return run
+  }
+
+  private async timed<R>(what: string, work: () => Promise<R>): Promise<R> {
+    const began = this.now()
+    try {
+      return await work()
+    } finally {
+      const ms = this.now() - began
+      if (ms > this.options.longSectionMs) this.logger.warn({ what, ms }, 'section ran long')
+    }
   }
 
   private forgetAll(): void {
@@ -239,6 +303,7 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     this.checkpoints.clear()
     this.states.clear()
     this.unflushed.clear()
+    this.blocked.clear()
   }
 
   private forgetPartition(partition: number): void {
@@ -265,6 +330,8 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     if (records.length === 0) return { kind: 'skipped' }
     const slot = `${topic}:${partition}`
     this.seen.set(slot, { topic, partition })
+    // The epoch this batch reads in: if the state is rebuilt meanwhile, its commit is refused.
+    const epoch = await this.currentEpoch()
     const phase = phaseClock(metrics, job.name)
     const applied = await this.checkpoint({ topic, partition })
     const scope = await this.scopeOf(partition)
@@ -328,17 +395,28 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     }
     const endCommit = metrics.stateCommitSeconds.startTimer({ job: job.name })
     const committed = await store.commit(
+      epoch,
       encoded,
       [{ topic, partition, offset: lastOffset }],
       { partition, ...scopeChanges },
       progress,
+      this.fences.get(partition),
     )
     endCommit()
     phase('state_commit')
-    if (!committed) {
+    if (committed === 'fenced') {
+      endTimer()
+      this.forgetPartition(partition)
+      this.blocked.add(partition)
+      return { kind: 'revoked' }
+    }
+    if (committed === 'lost') {
       endTimer()
       this.forgetAll()
-      await store.openEpoch()
+      for (const seen of this.seen.values()) this.blocked.add(seen.partition)
+      // The fences went with the state: the partitions this processor holds are claimed again.
+      this.epoch = await store.openEpoch()
+      for (const owned of [...this.fences.keys()]) this.fences.set(owned, await store.claim(owned))
       return {
         kind: 'rewind',
         partitions: [...this.seen.values()],
@@ -450,10 +528,18 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     const outputs = hooks.flush({ scope, watermark: scope.watermark })
     await this.writeSinks(outputs)
     const changes = scope.takeChanges(hooks.codec)
-    if (!(await this.options.store.commit(new Map(), [], { partition, ...changes }))) {
-      this.forgetAll()
-      return
-    }
+    const epoch = await this.currentEpoch()
+    const committed = await this.options.store.commit(
+      epoch,
+      new Map(),
+      [],
+      { partition, ...changes },
+      undefined,
+      this.fences.get(partition),
+    )
+    if (committed === 'lost') this.forgetAll()
+    if (committed === 'fenced') this.forgetPartition(partition)
+    if (committed !== 'committed') return
     this.unflushed.delete(partition)
   }
 

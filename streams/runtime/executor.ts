@@ -56,6 +56,8 @@ export interface TaskExecutor {
     keys: readonly string[],
     partitions: readonly TopicPartition[],
   ): Promise<Map<string, Map<string, bigint | null>>>
+  /** The consumer will read every partition again from the checkpoints: forget what is held. */
+  repositioned(): Promise<void>
   /** One batch for the deployments that read its topic; each applies and commits on its own. */
   process(batch: RawBatch, keys: readonly string[]): Promise<DeploymentOutcome[]>
   /** Flushes what is due (every pending partition when `all`). */
@@ -87,7 +89,6 @@ export interface LocalExecutorOptions {
 /** Runs every deployment's processor in this thread; batches share one decode. */
 export class LocalExecutor implements TaskExecutor {
   private readonly processors = new Map<string, BatchProcessor<unknown, BronzeTopicId>>()
-  private readonly stores: RedisStateStore[] = []
   private readonly connections: Redis[] = []
   private readonly sinks = new Map<string, Readonly<Record<string, RowSink>>>()
   private readonly topicIds = new Map<string, BronzeTopicId>()
@@ -108,7 +109,6 @@ export class LocalExecutor implements TaskExecutor {
       const sinks = options.sinks(run)
       this.sinks.set(run.key, sinks)
       const store = new RedisStateStore(redis, run.deployment.stateNamespace)
-      this.stores.push(store)
       this.processors.set(
         run.key,
         new BatchProcessor({
@@ -150,14 +150,29 @@ export class LocalExecutor implements TaskExecutor {
 
   /** Marks every state as present, and starts the sinks (the merge tier re-ranks what was left). */
   async start(): Promise<void> {
-    for (const store of this.stores) await store.openEpoch()
+    for (const processor of this.processors.values()) await processor.open()
     for (const sinks of this.sinks.values()) {
       for (const sink of Object.values(sinks)) await sink.start?.()
     }
   }
 
-  async assigned(partitions: readonly number[]): Promise<void> {
-    await Promise.all([...this.processors.values()].map((p) => p.assigned(partitions)))
+  /**
+   * Each deployment takes the partitions it runs here: all of them, or the share of this thread
+   * (`tasks`, by deployment key) when the deployments' partitions are split between threads.
+   */
+  async assigned(
+    partitions: readonly number[],
+    tasks?: ReadonlyMap<string, readonly number[]>,
+  ): Promise<void> {
+    await Promise.all(
+      [...this.processors].map(([key, p]) =>
+        p.assigned(tasks ? (tasks.get(key) ?? []) : partitions),
+      ),
+    )
+  }
+
+  async repositioned(): Promise<void> {
+    await Promise.all([...this.processors.values()].map((p) => p.repositioned()))
   }
 
   async checkpoints(

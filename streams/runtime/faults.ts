@@ -24,21 +24,33 @@ export interface FaultInjector {
 
 /**
  * For crash tests only: `point:n` kills the process with SIGKILL the n-th time a runner
- * reaches `point`, like `kill -9` at exactly the worst moment.
+ * reaches `point` (counted per thread), like `kill -9` at exactly the worst moment;
+ * `point:n:thread` ends only the worker thread that reaches it (`exitThread`), as a thread that
+ * dies mid-batch would. The main thread ignores `:thread` points.
  */
-export function crashInjector(spec: string, kill: () => void): FaultInjector {
-  const [point, count] = spec.split(':')
+export function crashInjector(
+  spec: string,
+  kill: () => void,
+  exitThread?: () => void,
+): FaultInjector {
+  const [point, count, scope] = spec.split(':')
   const n = Number(count)
-  if (!allPoints.includes(point ?? '') || !Number.isInteger(n) || n < 1) {
+  if (
+    !allPoints.includes(point ?? '') ||
+    !Number.isInteger(n) ||
+    n < 1 ||
+    (scope !== undefined && scope !== 'thread')
+  ) {
     throw new PlatformError(
       'CONFIG_INVALID',
-      `FAULT_CRASH_AT must be <point>:<n> with point one of ${allPoints.join(', ')}`,
+      `FAULT_CRASH_AT must be <point>:<n>[:thread] with point one of ${allPoints.join(', ')}`,
     )
   }
+  const crash = scope === 'thread' ? exitThread : kill
   let seen = 0
   return {
     reached(at) {
-      if (at === point && ++seen === n) kill()
+      if (crash && at === point && ++seen === n) crash()
     },
   }
 }

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis'
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs'
-import { type ErrorCode, PlatformError } from '../../core/errors.ts'
-import { membershipError, withRetries } from '../../core/kafka-errors.ts'
+import { type ErrorCode, isPlatformError, PlatformError } from '../../core/errors.ts'
+import { isRetriable, membershipError, withRetries } from '../../core/kafka-errors.ts'
 import type { Logger } from '../../core/logger.ts'
 import type { JobMetrics } from '../../core/metrics.ts'
 import { topicName } from '../../schemas/topics.ts'
 import type { TopicPartition } from './batch-processor.ts'
 import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
-import type { DeploymentRun, TaskExecutor } from './executor.ts'
+import type { DeploymentOutcome, DeploymentRun, TaskExecutor } from './executor.ts'
 import type { FaultInjector } from './faults.ts'
 import { readCheckpoints, stateKeys } from './state-store.ts'
 
@@ -57,6 +57,10 @@ const DEAD_LETTER_CODES: readonly ErrorCode[] = [
   'EVENT_INVALID',
 ]
 const RECORD_OUTCOMES = ['processed', 'dead_lettered'] as const
+/** Batches of one partition in the executor at once: one applying, one waiting its turn. */
+const MAX_IN_FLIGHT = 2
+/** The longest wait before reading again after a retriable failure. */
+const MAX_RETRY_MS = 10_000
 
 /** What one deployment of the consumer has been doing, for health and the pipeline view. */
 export interface DeploymentStatus {
@@ -132,8 +136,13 @@ export class SharedConsumer {
   private readonly replacementTimes: number[] = []
   private readonly joinTimes: number[] = []
   private groupJoins = 0
-  /** When the last batch ended: the gap to the next one is time spent waiting on the broker. */
-  private lastBatchEnded: number | undefined
+  /** When the last batch was handed over: the gap to the next is time waiting on the broker. */
+  private lastFetched: number | undefined
+  /** Batches handed to the executor and not done, per `topic:partition`. */
+  private readonly inFlight = new Map<string, Array<Promise<void>>>()
+  /** Retriable failures since the last committed batch: the next retry waits longer. */
+  private retries = 0
+  private lastFailure: string | undefined
   /**
    * Set when the coordinator has dropped this member: batches kafkajs already fetched are not
    * processed until the consumer has rejoined (a new join clears it).
@@ -183,7 +192,10 @@ export class SharedConsumer {
    */
   status(key: string): DeploymentStatus {
     const deployment = this.deploymentOf(key)
-    const problem = this.failed ?? deployment.breaker.tripped
+    const problem =
+      this.failed ??
+      deployment.breaker.tripped ??
+      (this.retries > 0 ? `retrying after a failed batch: ${this.lastFailure}` : undefined)
     const state = problem ?? (this.replacing ? 'rejoining' : this.joined ? 'running' : 'joining')
     const work = this.options.executor.work().get(key)
     return {
@@ -260,6 +272,7 @@ export class SharedConsumer {
     for (const { name } of this.deployments) this.options.metrics.up.set({ job: name }, 0)
     try {
       await this.consumer?.disconnect()
+      await Promise.allSettled([...this.inFlight.values()].flat())
       await this.options.executor.close()
     } finally {
       await this.admin?.disconnect()
@@ -279,6 +292,10 @@ export class SharedConsumer {
       // An idle consumer heartbeats when its fetch comes back empty: no later than the interval.
       maxWaitTimeInMs: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
+      // kafkajs fetches every partition, then waits for all of their batches before fetching
+      // again: large fetches keep that wait a small part of each round.
+      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: 8 * 1024 * 1024,
       // Batches of different partitions and topics run side by side: each deployment of the
       // executor takes them one at a time, and workers in parallel.
       partitionsConsumedConcurrently: this.topics.length * 4,
@@ -372,6 +389,7 @@ export class SharedConsumer {
         resumed.push({ topic, partition })
       }
     }
+    this.logger.debug({ partitions: resumed.length }, 'partitions positioned from the checkpoints')
     const byTopic = new Map<string, number[]>()
     for (const { topic, partition } of resumed) {
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition])
@@ -413,6 +431,13 @@ export class SharedConsumer {
     if (this.membershipLost) throw this.membershipLost
   }
 
+  /**
+   * Hands a fetched batch to the executor and returns without waiting for it, unless this
+   * partition already has `MAX_IN_FLIGHT` batches in the executor: kafkajs fetches every
+   * partition, then waits for all of their batches before fetching again, so waiting here on
+   * each batch's inserts and commits would leave the threads idle between fetches. Batches of a
+   * partition are applied in order; when they are done their outcomes are read (`completed`).
+   */
   private async handleBatch({ batch, resolveOffset }: EachBatchPayload): Promise<void> {
     const { metrics, executor } = this.options
     const { topic, partition } = batch
@@ -420,21 +445,45 @@ export class SharedConsumer {
     const readers = this.deployments.filter(
       (d) => d.topics.has(topic) && d.breaker.tripped === undefined,
     )
-    if (this.lastBatchEnded !== undefined) {
+    if (this.lastFetched !== undefined) {
       for (const { name } of readers) {
         metrics.phaseSeconds.observe(
           { job: name, phase: 'broker_wait' },
-          (began - this.lastBatchEnded) / 1000,
+          (began - this.lastFetched) / 1000,
         )
       }
     }
     if (readers.length === 0 || batch.messages.length === 0) return
-    const outcomes = await executor.process(
-      { topic, partition, records: batch.messages },
-      readers.map((d) => d.run.key),
-    )
-    const rewinds: TopicPartition[] = []
+    const slot = `${topic}:${partition}`
+    const queue = this.inFlight.get(slot) ?? []
+    this.inFlight.set(slot, queue)
+    while (queue.length >= MAX_IN_FLIGHT) await Promise.race(queue)
+    const assignment = this.assignment
+    const work: Promise<void> = executor
+      .process(
+        { topic, partition, records: batch.messages },
+        readers.map((d) => d.run.key),
+      )
+      .then((outcomes) => this.completed(assignment, topic, partition, outcomes))
+      .catch((error: unknown) => this.failedBatch(assignment, error))
+      .finally(() => queue.splice(queue.indexOf(work), 1))
+    queue.push(work)
+    // Handed over: kafkajs fetches what comes next. Where a deployment resumes after a crash is
+    // its checkpoint's business, not this offset's.
+    resolveOffset(batch.lastOffset())
+    this.lastFetched = performance.now()
+  }
+
+  /** A batch's outcomes: progress and breakers, then the group's offset, or a rewind. */
+  private async completed(
+    assignment: number,
+    topic: string,
+    partition: number,
+    outcomes: readonly DeploymentOutcome[],
+  ): Promise<void> {
+    const { metrics } = this.options
     let lastOffset: string | undefined
+    let rewind = false
     for (const { key, outcome } of outcomes) {
       const deployment = this.deploymentOf(key)
       if (outcome.kind === 'rewind') {
@@ -442,7 +491,7 @@ export class SharedConsumer {
           { job: key, partitions: outcome.partitions, reason: outcome.reason },
           'rewinding to rebuild state',
         )
-        rewinds.push(...outcome.partitions)
+        rewind = true
         continue
       }
       if (outcome.kind !== 'committed') continue
@@ -458,23 +507,59 @@ export class SharedConsumer {
       this.checkErrorRate(deployment, outcome.applied, outcome.deadLettered)
       deployment.samples.push([this.now(), outcome.applied + outcome.deadLettered])
     }
-    if (rewinds.length > 0) {
-      // The rewound deployments start over from the log start; the others skip what they have.
-      await this.position(this.assignment)
-      return
-    }
-    if (lastOffset === undefined) return
-    resolveOffset(lastOffset)
+    if (lastOffset !== undefined) this.retries = 0
+    // The rewound deployments start over from the log start; the others skip what they have.
+    if (rewind) return this.reposition('state lost')
+    if (lastOffset === undefined || assignment !== this.assignment) return
     const committing = performance.now()
     await this.commitOffset(topic, partition, lastOffset)
-    for (const { name } of readers) {
+    for (const { key } of outcomes) {
       metrics.phaseSeconds.observe(
-        { job: name, phase: 'offset_commit' },
+        { job: this.deploymentOf(key).name, phase: 'offset_commit' },
         (performance.now() - committing) / 1000,
       )
     }
-    this.lastBatchEnded = performance.now()
     this.options.faults?.reached('after-commit')
+  }
+
+  /**
+   * A batch failed: it was not committed, and the batches behind it wait (the executor holds
+   * them back). A retriable failure (the engine, Redis or the registry away for a while) is
+   * retried from the checkpoints after a backoff; any other replaces the consumer, which
+   * rejoins and reads again from the checkpoints, a bounded number of times.
+   */
+  private async failedBatch(assignment: number, error: unknown): Promise<void> {
+    if (this.stopping || assignment !== this.assignment) return
+    if (!(isRetriable(error) || (isPlatformError(error) && error.retriable))) {
+      this.logger.error({ err: error }, 'a batch failed; replacing the consumer')
+      await this.restartConsumer(error as Error)
+      return
+    }
+    this.retries++
+    const delay = Math.min(MAX_RETRY_MS, 500 * 2 ** (this.retries - 1))
+    this.lastFailure = error instanceof Error ? error.message : String(error)
+    this.logger.warn(
+      { err: error, retryInMs: delay },
+      'a batch failed; retrying from the checkpoints',
+    )
+    await this.reposition('a batch failed', delay)
+  }
+
+  /**
+   * Reads every assigned partition again from the deployments' checkpoints: pause, let what the
+   * executor holds drain (held-back batches are skipped), forget what was held in memory, seek.
+   */
+  private async reposition(reason: string, delayMs = 0): Promise<void> {
+    const consumer = this.consumer
+    if (!consumer || this.stopping) return
+    const assignment = ++this.assignment
+    consumer.pause(this.topics.map((topic) => ({ topic })))
+    this.logger.info({ reason, delayMs }, 'reading again from the checkpoints')
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs))
+    await this.options.executor.repositioned()
+    this.logger.debug('the executor let go of what it held')
+    if (assignment !== this.assignment) return
+    await this.position(assignment)
   }
 
   /** Records applied or dead-lettered per second over the last minute. */
@@ -486,9 +571,9 @@ export class SharedConsumer {
   }
 
   /**
-   * Commits the group's offset after the checkpoints. A member the coordinator dropped cannot
-   * commit; that is no loss, and the protocol error (not kafkajs' retry wrapper, which it would
-   * take for a fatal crash) is rethrown so kafkajs rejoins.
+   * Commits the group's offset after the checkpoints. A member the coordinator dropped, or a
+   * group rebalancing, cannot commit; that is no loss (the checkpoints are the truth), and kafkajs
+   * finds out and rejoins on its own.
    */
   private async commitOffset(topic: string, partition: number, lastOffset: string) {
     try {
@@ -496,15 +581,22 @@ export class SharedConsumer {
         { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() },
       ])
     } catch (error) {
-      const lost = membershipError(error)
-      if (!lost) throw error
-      this.logger.info(
-        { topic, partition, reason: lost.message },
-        'offset commit refused: no longer a group member; the checkpoints hold it, rejoining',
+      if (!membershipError(error)) throw error
+      this.logger.debug(
+        { topic, partition, reason: (error as Error).message },
+        'offset commit refused: rebalancing or no longer a member; the checkpoints hold it',
       )
-      this.membershipLost = lost
-      throw lost
     }
+  }
+
+  /** Stops the consumer and replaces it (see `replaceConsumer`); once per failure. */
+  private async restartConsumer(cause: Error): Promise<void> {
+    if (this.replacing || this.stopping) return
+    this.replacing = true
+    const consumer = this.consumer
+    this.consumer = undefined
+    await consumer?.disconnect().catch(() => undefined)
+    await this.replaceConsumer(cause)
   }
 
   /**

@@ -84,8 +84,20 @@ class SharedTable {
     for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
       const stored = Atomics.load(this.index, base + slot)
       if (stored === 0) return -1
-      if (this.keyAt(stored - 1) === key) return stored - 1
+      if (this.keyIs(stored - 1, key)) return stored - 1
     }
+  }
+
+  /** Whether the entry at `at` has this key, compared in place. */
+  private keyIs(at: number, key: string): boolean {
+    const length = this.view.getUint16(at)
+    const wide = (length & WIDE) !== 0
+    if ((length & ~WIDE) !== key.length) return false
+    for (let i = 0; i < key.length; i++) {
+      const stored = wide ? this.view.getUint16(at + 2 + 2 * i) : this.arena[at + 2 + i]
+      if (stored !== key.charCodeAt(i)) return false
+    }
+    return true
   }
 
   /** The value bytes of the entry at `at` (a view, not a copy). */
@@ -123,7 +135,7 @@ class SharedTable {
     const mask = slots - 1
     for (let slot = hashOf(key) & mask; ; slot = (slot + 1) & mask) {
       const stored = Atomics.load(this.index, base + slot)
-      if (stored === 0 || this.keyAt(stored - 1) === key) {
+      if (stored === 0 || this.keyIs(stored - 1, key)) {
         Atomics.store(this.index, base + slot, at + 1)
         if (isNew) Atomics.add(this.header, ENTRIES, 1)
         return

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 
 /** Keys per MSET or DEL inside a commit: large enough to amortize, small enough not to stall Redis. */
@@ -23,6 +24,19 @@ export interface PartitionProgress {
   readonly latestPublishedAt: number
 }
 
+/**
+ * Who may commit a partition's state: the token its owner took when it was assigned the
+ * partition. A later owner takes a new one, after which the earlier owner's commits are refused,
+ * so a batch still in flight where the partition was revoked cannot write over its new owner.
+ */
+export interface Fence {
+  readonly partition: number
+  readonly token: number
+}
+
+/** `lost`: the state is gone (rebuild from the log); `fenced`: another owner took the partition. */
+export type CommitResult = 'committed' | 'lost' | 'fenced'
+
 export interface CheckpointedOffset {
   readonly topic: string
   readonly partition: number
@@ -34,13 +48,14 @@ export interface CheckpointedOffset {
  * every input partition and its progress, written together in one atomic commit, so state and
  * "applied up to" never disagree whatever crashes.
  *
- * An epoch marks the state as present; a commit refuses (returns false) once it is gone
- * (FLUSHALL, a restart without persistence), so the caller rebuilds from the log instead of
- * writing on top of a hole.
+ * An epoch marks the state as present: a value set when the state is started (first run, or
+ * after a loss). A commit names the epoch its batch started in and is refused (`lost`) once the
+ * stored one is gone or another (FLUSHALL, a restart without persistence, then a rebuild
+ * started), so no batch writes on top of a hole, even one in flight when the rebuild began.
  */
 export interface StateStore {
-  /** Marks the state as present; true when it was missing (fresh start or lost). */
-  openEpoch(): Promise<boolean>
+  /** The current epoch, set first if the state was missing (fresh start or lost). */
+  openEpoch(): Promise<string>
   /** Encoded states of the keys that have one. */
   getMany(keys: readonly string[]): Promise<Map<string, Buffer>>
   /** A partition's scope fields as last committed (empty when none). */
@@ -50,16 +65,20 @@ export interface StateStore {
   /** Last applied offset, or undefined when never checkpointed. */
   checkpoint(topic: string, partition: number): Promise<bigint | undefined>
   progress(): Promise<PartitionProgress[]>
+  /** Takes a partition for this owner (see `Fence`). */
+  claim(partition: number): Promise<Fence>
   /**
-   * Writes encoded states (undefined: delete), scope changes and offsets atomically; false when
-   * the state was lost meanwhile.
+   * Writes encoded states (undefined: delete), scope changes and offsets atomically, unless the
+   * state was lost meanwhile or, with a fence, another owner has claimed the partition since.
    */
   commit(
+    epoch: string,
     changes: ReadonlyMap<string, Buffer | undefined>,
     offsets: readonly CheckpointedOffset[],
     scope?: ScopeChanges,
     progress?: PartitionProgress,
-  ): Promise<boolean>
+    fence?: Fence,
+  ): Promise<CommitResult>
 }
 
 /** The Redis keys of one deployment's state, under its namespace. */
@@ -71,6 +90,7 @@ export const stateKeys = (prefix: string) => ({
   progress: `${prefix}:progress`,
   /** The consumer group its consumer last joined, for readers in other processes. */
   consumer: `${prefix}:consumer`,
+  fence: (partition: number) => `${prefix}:fence:${partition}`,
 })
 
 /** The state in Redis: the commit is one MULTI/EXEC with the epoch key WATCHed around it. */
@@ -85,8 +105,10 @@ export class RedisStateStore implements StateStore {
     this.keys = stateKeys(prefix)
   }
 
-  async openEpoch(): Promise<boolean> {
-    return (await this.redis.set(this.keys.epoch, '1', 'NX')) === 'OK'
+  async openEpoch(): Promise<string> {
+    const fresh = randomUUID()
+    if ((await this.redis.set(this.keys.epoch, fresh, 'NX')) === 'OK') return fresh
+    return (await this.redis.get(this.keys.epoch)) ?? this.openEpoch()
   }
 
   async getMany(keys: readonly string[]): Promise<Map<string, Buffer>> {
@@ -117,16 +139,24 @@ export class RedisStateStore implements StateStore {
     return readProgress(this.redis, this.keys.progress)
   }
 
+  async claim(partition: number): Promise<Fence> {
+    return { partition, token: await this.redis.incr(this.keys.fence(partition)) }
+  }
+
   async commit(
+    epoch: string,
     changes: ReadonlyMap<string, Buffer | undefined>,
     offsets: readonly CheckpointedOffset[],
     scope?: ScopeChanges,
     progress?: PartitionProgress,
-  ): Promise<boolean> {
-    await this.redis.watch(this.keys.epoch)
-    if ((await this.redis.exists(this.keys.epoch)) === 0) {
+    fence?: Fence,
+  ): Promise<CommitResult> {
+    const watched = fence ? [this.keys.epoch, this.keys.fence(fence.partition)] : [this.keys.epoch]
+    await this.redis.watch(...watched)
+    const [stored, token] = await this.redis.mget(...watched)
+    if (stored !== epoch || (fence && Number(token) !== fence.token)) {
       await this.redis.unwatch()
-      return false
+      return stored !== epoch ? 'lost' : 'fenced'
     }
     const tx = this.redis.multi()
     // Many keys per command: one queued command (and promise) per key cost more than the writes.
@@ -149,10 +179,12 @@ export class RedisStateStore implements StateStore {
     for (const o of offsets) tx.hset(this.keys.checkpoint, `${o.topic}:${o.partition}`, o.offset)
     if (progress) tx.hset(this.keys.progress, String(progress.partition), JSON.stringify(progress))
     const results = await tx.exec()
-    if (results === null) return false
+    // Aborted: a watched key changed between the check and EXEC.
+    if (results === null)
+      return (await this.redis.get(this.keys.epoch)) === epoch ? 'fenced' : 'lost'
     const failed = results.find(([error]) => error !== null)
     if (failed) throw failed[0]
-    return true
+    return 'committed'
   }
 }
 
@@ -176,12 +208,13 @@ export class MemoryStateStore implements StateStore {
   private readonly scopes = new Map<number, Map<string, string>>()
   private readonly offsets = new Map<string, bigint>()
   private readonly progressByPartition = new Map<number, PartitionProgress>()
-  private epoch = false
+  private readonly fences = new Map<number, number>()
+  private epoch: string | undefined
+  private epochs = 0
 
-  async openEpoch(): Promise<boolean> {
-    const missing = !this.epoch
-    this.epoch = true
-    return missing
+  async openEpoch(): Promise<string> {
+    this.epoch ??= `epoch-${++this.epochs}`
+    return this.epoch
   }
 
   loseState(): void {
@@ -189,7 +222,7 @@ export class MemoryStateStore implements StateStore {
     this.scopes.clear()
     this.offsets.clear()
     this.progressByPartition.clear()
-    this.epoch = false
+    this.epoch = undefined
   }
 
   /** The stored bytes of one key's state. */
@@ -222,13 +255,22 @@ export class MemoryStateStore implements StateStore {
     return [...this.progressByPartition.values()]
   }
 
+  async claim(partition: number): Promise<Fence> {
+    const token = (this.fences.get(partition) ?? 0) + 1
+    this.fences.set(partition, token)
+    return { partition, token }
+  }
+
   async commit(
+    epoch: string,
     changes: ReadonlyMap<string, Buffer | undefined>,
     offsets: readonly CheckpointedOffset[],
     scope?: ScopeChanges,
     progress?: PartitionProgress,
-  ): Promise<boolean> {
-    if (!this.epoch) return false
+    fence?: Fence,
+  ): Promise<CommitResult> {
+    if (this.epoch !== epoch) return 'lost'
+    if (fence && this.fences.get(fence.partition) !== fence.token) return 'fenced'
     for (const [key, bytes] of changes) {
       if (bytes === undefined) this.states.delete(key)
       else this.states.set(key, bytes)
@@ -241,6 +283,6 @@ export class MemoryStateStore implements StateStore {
     }
     for (const o of offsets) this.offsets.set(`${o.topic}:${o.partition}`, BigInt(o.offset))
     if (progress) this.progressByPartition.set(progress.partition, progress)
-    return true
+    return 'committed'
   }
 }

@@ -57,7 +57,6 @@ export class JobTestDriver<S, T extends BronzeTopicId, P = never> {
         },
       }
     }
-    void this.store.openEpoch()
     this.processor = new BatchProcessor({
       job,
       decoder: this.codec,
@@ -183,6 +182,7 @@ export class JobTestDriver<S, T extends BronzeTopicId, P = never> {
     this.outcomes.push(outcome)
     if (outcome.kind === 'rewind') {
       // As the consumer would: read every partition again from its log start.
+      await this.processor.repositioned()
       for (const { topic: name, partition: p } of outcome.partitions) {
         const id = this.job.inputs.find((input) => topicName(input, '') === name)!
         await this.deliver(id, p, this.log.get(`${id}:${p}`) ?? [])

@@ -91,9 +91,26 @@ export class WorkerPool implements TaskExecutor {
     })
     this.owners = owners
     await Promise.all(
-      this.threads.map((thread) =>
-        this.request(thread, (id) => ({ type: 'assigned', id, partitions })),
-      ),
+      this.threads.map((thread) => {
+        const mine = new Map<string, number[]>()
+        for (const [task, owner] of owners) {
+          if (owner !== thread) continue
+          const [key, partition] = task.split('@') as [string, string]
+          mine.set(key, [...(mine.get(key) ?? []), Number(partition)])
+        }
+        return this.request(thread, (id) => ({
+          type: 'assigned',
+          id,
+          partitions,
+          tasks: [...mine],
+        }))
+      }),
+    )
+  }
+
+  async repositioned(): Promise<void> {
+    await Promise.all(
+      this.threads.map((thread) => this.request(thread, (id) => ({ type: 'repositioned', id }))),
     )
   }
 

@@ -38,7 +38,14 @@ export interface ErrorShape {
 }
 
 export type ToWorker =
-  | { readonly type: 'assigned'; readonly id: number; readonly partitions: readonly number[] }
+  | {
+      readonly type: 'assigned'
+      readonly id: number
+      readonly partitions: readonly number[]
+      /** The partitions each deployment runs on this thread. */
+      readonly tasks: ReadonlyArray<readonly [key: string, partitions: readonly number[]]>
+    }
+  | { readonly type: 'repositioned'; readonly id: number }
   | {
       readonly type: 'batch'
       readonly id: number

@@ -121,7 +121,14 @@ const executor = new LocalExecutor({
   longSectionMs: init.longSectionMs,
   ...(init.stateCacheBytes === undefined ? {} : { stateCacheBytes: init.stateCacheBytes }),
   ...(init.faultCrashAt
-    ? { faults: crashInjector(init.faultCrashAt, () => process.kill(process.pid, 'SIGKILL')) }
+    ? {
+        faults: crashInjector(
+          init.faultCrashAt,
+          () => process.kill(process.pid, 'SIGKILL'),
+          // In a worker thread, exit ends the thread, not the process.
+          () => process.exit(1),
+        ),
+      }
     : {}),
 })
 
@@ -142,7 +149,12 @@ async function handle(message: ToWorker): Promise<void> {
     }
     case 'assigned':
       return answer(message.id, async () => {
-        await executor.assigned(message.partitions)
+        await executor.assigned(message.partitions, new Map(message.tasks))
+        return undefined
+      })
+    case 'repositioned':
+      return answer(message.id, async () => {
+        await executor.repositioned()
         return undefined
       })
     case 'batch':

@@ -19,9 +19,10 @@ import {
 import { createTestPlatform, eventually } from '../../support/platform.ts'
 
 /**
- * Crash: the jobs run in one `kappa run` process over a generated dataset; the process is
- * killed with SIGKILL at each effect boundary of the runner (twice each) and at fixed
- * times, restarted, and every derived table must then equal a crash-free run's, row for row.
+ * Crash: the jobs run in one `kappa run` process over a generated dataset, sharing one consumer
+ * on worker threads; the process is killed with SIGKILL at each effect boundary of a batch
+ * (twice each) and at fixed times, a worker thread ends mid-batch, the process is restarted,
+ * and every derived table must then equal a crash-free run's, row for row.
  */
 const SCALE = 0.01
 const SEED = 20_241_130
@@ -61,7 +62,8 @@ async function runToEnd(
           timeoutMs: CATCH_UP_MS,
         }).then(() => 'done'),
       ])
-      killed = outcome === 'SIGKILL'
+      // SIGKILLed, or (a worker thread ended mid-batch) exited on its own before catching up.
+      killed = outcome !== 'done'
       if (!killed) await first.stop()
     }
     const second = await JobProcess.start(platform, run, entries, { env, label })
@@ -89,8 +91,12 @@ test('after kill -9 at any point and a restart, every table equals a crash-free 
     assert.ok(reference.tables[table]!.length > 0, `${table} is empty in the crash-free run`)
   }
 
+  // `:thread`: only the worker thread running the batch ends, with the other jobs' batches of
+  // the shared consumer in flight beside it; the process then stops for its supervisor.
+  const threadCrashes: Crash[] = [{ at: 'after-sink:3:thread' }, { at: 'after-state:5:thread' }]
   const crashes: Crash[] = [
     ...crashPoints.flatMap((point: CrashPoint) => [{ at: `${point}:1` }, { at: `${point}:7` }]),
+    ...threadCrashes,
     { afterMs: 4_000 },
     { afterMs: 8_000 },
   ]
@@ -117,5 +123,5 @@ test('after kill -9 at any point and a restart, every table equals a crash-free 
     }
   }
   await Promise.all(Array.from({ length: CONCURRENT_RUNS }, worker))
-  assert.equal(injectedKills, crashPoints.length * 2)
+  assert.equal(injectedKills, crashPoints.length * 2 + threadCrashes.length)
 })
