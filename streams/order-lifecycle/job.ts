@@ -55,13 +55,13 @@ export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery>
       )
         return outputs
       // Sorted after filtering: the order of rows is fixed, and most entries are not overdue.
-      const overdue = scope.keys().filter((key) => {
-        const pending = scope.get(key)!
-        return overdueDays(pending.estimated_delivery_at, watermark) > pending.flagged_days
-      })
-      for (const key of overdue.sort()) {
-        const pending = scope.get(key)!
+      const overdue: Array<[string, PendingDelivery, number]> = []
+      for (const [key, pending] of scope.entries()) {
         const days = overdueDays(pending.estimated_delivery_at, watermark)
+        if (days > pending.flagged_days) overdue.push([key, pending, days])
+      }
+      overdue.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      for (const [key, pending, days] of overdue) {
         scope.set(key, { ...pending, flagged_days: days })
         outputs.push(openDelayRow(pending, days))
       }

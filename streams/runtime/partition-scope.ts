@@ -25,7 +25,7 @@ const WATERMARK_FIELD_PREFIX = '~wm:'
  * is dead-lettered, but scope changes it made before throwing stay.
  */
 export class PartitionScope<P> {
-  private readonly entries = new Map<string, P>()
+  private readonly stored = new Map<string, P>()
   private readonly dirty = new Set<string>()
   private readonly latestEventTime = new Map<string, number>()
   private readonly dirtyWatermarks = new Set<string>()
@@ -37,7 +37,7 @@ export class PartitionScope<P> {
   ) {}
 
   get(key: string): P | undefined {
-    return this.entries.get(key)
+    return this.stored.get(key)
   }
 
   set(key: string, value: P): void {
@@ -46,20 +46,25 @@ export class PartitionScope<P> {
         context: { key },
       })
     }
-    this.entries.set(key, value)
+    this.stored.set(key, value)
     this.dirty.add(key)
   }
 
   delete(key: string): void {
-    if (this.entries.delete(key)) this.dirty.add(key)
+    if (this.stored.delete(key)) this.dirty.add(key)
   }
 
   keys(): string[] {
-    return [...this.entries.keys()]
+    return [...this.stored.keys()]
   }
 
   values(): P[] {
-    return [...this.entries.values()]
+    return [...this.stored.values()]
+  }
+
+  /** Every entry, read in place (no copy): a step may `set` an existing key meanwhile. */
+  entries(): IterableIterator<[string, P]> {
+    return this.stored.entries()
   }
 
   /**
@@ -106,7 +111,7 @@ export class PartitionScope<P> {
     const set: Array<[string, string]> = []
     const deleted: string[] = []
     for (const key of this.dirty) {
-      const value = this.entries.get(key)
+      const value = this.stored.get(key)
       if (value === undefined) deleted.push(key)
       else set.push([key, codec.encode(value)])
     }
@@ -130,7 +135,7 @@ export class PartitionScope<P> {
       if (field.startsWith(WATERMARK_FIELD_PREFIX)) {
         scope.latestEventTime.set(field.slice(WATERMARK_FIELD_PREFIX.length), Number(raw))
       } else {
-        scope.entries.set(field, codec.decode(raw))
+        scope.stored.set(field, codec.decode(raw))
       }
     }
     return scope

@@ -16,13 +16,15 @@ export interface SharedTableBuffers {
 export type SharedGlobalBuffers = Readonly<Record<GlobalTableId, SharedTableBuffers>>
 
 /**
- * Header words (Int32): bytes used in the arena, entries, and which index region is live. Region
- * k has INITIAL_SLOTS·2^k slots and starts where the ones before end, so one word says both.
+ * Header words (Int32): bytes used in the arena, entries, which index region is live, and how
+ * many puts replaced a key's value. Region k has INITIAL_SLOTS·2^k slots and starts where the
+ * ones before end, so one word says both.
  */
 const USED = 0
 const ENTRIES = 1
 const REGION = 2
-const HEADER_WORDS = 3
+const REPLACED = 3
+const HEADER_WORDS = 4
 const INITIAL_SLOTS = 1 << 12
 const INITIAL_ARENA = 1 << 20
 /** Virtual reservations: growable buffers commit memory only as they grow. */
@@ -77,6 +79,11 @@ class SharedTable {
     return Atomics.load(this.header, ENTRIES)
   }
 
+  /** Puts so far that replaced a key's value: while it stays, every value read is current. */
+  get replaced(): number {
+    return Atomics.load(this.header, REPLACED)
+  }
+
   /** Arena offset of the key's entry, or -1. */
   find(key: string): number {
     const { base, slots } = region(Atomics.load(this.header, REGION))
@@ -128,6 +135,8 @@ class SharedTable {
     const { slots } = region(Atomics.load(this.header, REGION))
     if (known < 0 && (this.size + 1) * 2 > slots) this.rebuild()
     this.link(key, at, known < 0)
+    // After the link: a reader that sees the new count finds the new entry.
+    if (known >= 0) Atomics.add(this.header, REPLACED, 1)
   }
 
   private link(key: string, at: number, isNew: boolean): void {
@@ -198,12 +207,19 @@ function readerType(table: GlobalTableId): avro.Type {
  * The global tables (customers, sellers, products, geolocation) of a process, held once in
  * shared memory for every thread that runs jobs: compact (an entity is its Avro bytes, about a
  * tenth of the object it decodes to) and written by the one thread that reads the entity topics.
- * Each reading thread decodes what it looks up, keeping recent values decoded; an entry replaced
- * since is decoded again.
+ * Each reading thread decodes what it looks up and keeps the values by key until a value of the
+ * table is replaced in place.
  */
 export class SharedGlobalTables {
   private readonly tables: Record<GlobalTableId, SharedTable>
-  private readonly decoded = new Map<GlobalTableId, Map<number, unknown>>()
+  /**
+   * Values this thread decoded, by key, valid while no value of the table has been replaced
+   * (entities are mostly only added): a lookup that hits never touches the shared index.
+   */
+  private readonly decoded = new Map<
+    GlobalTableId,
+    { readonly replaced: number; readonly values: Map<string, unknown> }
+  >()
 
   constructor(buffers?: SharedGlobalBuffers) {
     this.tables = Object.fromEntries(
@@ -230,20 +246,22 @@ export class SharedGlobalTables {
 
   get<K extends GlobalTableId>(table: K, key: string): GlobalValues[K] | undefined {
     const shared = this.tables[table]
-    const at = shared.find(key)
-    if (at < 0) return undefined
+    const replaced = shared.replaced
     let cache = this.decoded.get(table)
-    if (!cache) {
-      cache = new Map()
+    if (cache === undefined || cache.replaced !== replaced) {
+      cache = { replaced, values: new Map() }
       this.decoded.set(table, cache)
     }
-    const cached = cache.get(at)
+    const cached = cache.values.get(key)
     if (cached !== undefined) return cached as GlobalValues[K]
+    const at = shared.find(key)
+    // A miss is not kept: the key may be put at any time.
+    if (at < 0) return undefined
     const bytes = shared.valueAt(at)
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
     const value = readerType(table).fromBuffer(view) as GlobalValues[K]
-    if (cache.size >= CACHED_VALUES) cache.clear()
-    cache.set(at, value)
+    if (cache.values.size >= CACHED_VALUES) cache.values.clear()
+    cache.values.set(key, value)
     return value
   }
 
