@@ -19,6 +19,7 @@ const SEED = 20240601
 const BATCH = 500
 const POLL_MS = 250
 const PROGRESS_EVERY_MS = 15_000
+const STALL_MS = 60_000
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US')
 const seconds = (ms: number) => (ms / 1000).toFixed(1)
@@ -133,10 +134,28 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
     let stopping = false
     const poll = async () => {
       let reported = performance.now()
+      let lastConsumed = -1
+      let movedAt = performance.now()
+      let stallReported = false
       while (!stopping && jobs.some((job) => job.doneMs === undefined)) {
         for (const job of jobs) {
           if (job.doneMs !== undefined) continue
           if (await caughtUp(platform, job, offsets)) job.doneMs = performance.now() - started
+        }
+        const consumed = jobs.reduce((sum, job) => sum + job.consumed, 0)
+        if (consumed !== lastConsumed) {
+          lastConsumed = consumed
+          movedAt = performance.now()
+        } else if (performance.now() - movedAt > STALL_MS && !stallReported) {
+          // A bench that stops moving says where each deployment stands instead of only waiting.
+          stallReported = true
+          process.stderr.write(
+            `no progress for ${STALL_MS / 1000} s; deployments:\n${JSON.stringify(
+              running?.runners.map((runner) => runner.status),
+              null,
+              1,
+            )}\n`,
+          )
         }
         if (performance.now() - reported > PROGRESS_EVERY_MS) {
           reported = performance.now()

@@ -220,7 +220,12 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
       batch instanceof DecodedBatch ? batch.raw.partition : batch.partition,
       'batch',
       async () => {
-        if (shared === undefined || this.blocked.has(shared.raw.partition)) {
+        if (shared === undefined) return { kind: 'skipped' } as const
+        if (this.blocked.has(shared.raw.partition)) {
+          this.logger.debug(
+            { topic: shared.raw.topic, partition: shared.raw.partition },
+            'batch held back: its partition waits to be read again',
+          )
           return { kind: 'skipped' } as const
         }
         try {
@@ -406,6 +411,10 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
     phase('state_commit')
     if (committed === 'fenced') {
       endTimer()
+      this.logger.warn(
+        { topic, partition, offset: lastOffset },
+        'state commit refused: another owner has claimed the partition',
+      )
       this.forgetPartition(partition)
       this.blocked.add(partition)
       return { kind: 'revoked' }

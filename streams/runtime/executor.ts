@@ -93,6 +93,8 @@ export class LocalExecutor implements TaskExecutor {
   private readonly sinks = new Map<string, Readonly<Record<string, RowSink>>>()
   private readonly topicIds = new Map<string, BronzeTopicId>()
   private flushTimer: NodeJS.Timeout | undefined
+  /** Per `topic:partition`, when the batch handed over last has reached its processors. */
+  private readonly handoffs = new Map<string, Promise<void>>()
 
   constructor(private readonly options: LocalExecutorOptions) {
     for (const run of options.runs) {
@@ -193,25 +195,41 @@ export class LocalExecutor implements TaskExecutor {
   async process(batch: RawBatch, keys: readonly string[]): Promise<DeploymentOutcome[]> {
     const topicId = this.topicIds.get(batch.topic)
     if (topicId === undefined || keys.length === 0) return []
-    const decoded = new DecodedBatch(batch, topicId, this.options.decoder)
-    const processors = keys.map((key) => [key, this.processorOf(key)] as const)
-    // Decoded once, from the lowest checkpoint, before the jobs share it.
-    const applied = await Promise.all(processors.map(([, p]) => p.checkpoint(batch)))
-    let lowest: bigint | undefined
-    for (const checkpoint of applied) {
-      if (checkpoint === null) {
-        lowest = undefined
-        break
+    // Taken in the order batches are handed in, before anything is awaited: a later batch of
+    // the partition may be read and decoded first (the last one is often small), yet it must
+    // reach the processors after this one, or an earlier checkpoint would overwrite its own.
+    const slot = `${batch.topic}:${batch.partition}`
+    const before = this.handoffs.get(slot)
+    let handedOver = () => {}
+    const mine = new Promise<void>((resolve) => {
+      handedOver = resolve
+    })
+    this.handoffs.set(slot, mine)
+    try {
+      const decoded = new DecodedBatch(batch, topicId, this.options.decoder)
+      const processors = keys.map((key) => [key, this.processorOf(key)] as const)
+      // Decoded once, from the lowest checkpoint, before the jobs share it.
+      const applied = await Promise.all(processors.map(([, p]) => p.checkpoint(batch)))
+      let lowest: bigint | undefined
+      for (const checkpoint of applied) {
+        if (checkpoint === null) {
+          lowest = undefined
+          break
+        }
+        if (lowest === undefined || checkpoint < lowest) lowest = checkpoint
       }
-      if (lowest === undefined || checkpoint < lowest) lowest = checkpoint
+      await decoded.after(lowest)
+      await before
+      // Each processor queues the batch behind the partition's earlier ones as it is called.
+      const outcomes = processors.map(([key, processor]) =>
+        processor.process(decoded).then((outcome) => ({ key, outcome })),
+      )
+      handedOver()
+      return await Promise.all(outcomes)
+    } finally {
+      handedOver()
+      if (this.handoffs.get(slot) === mine) this.handoffs.delete(slot)
     }
-    await decoded.after(lowest)
-    return Promise.all(
-      processors.map(async ([key, processor]) => ({
-        key,
-        outcome: await processor.process(decoded),
-      })),
-    )
   }
 
   async flushIdle(all = false): Promise<void> {

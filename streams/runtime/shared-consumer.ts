@@ -140,6 +140,8 @@ export class SharedConsumer {
   private lastFetched: number | undefined
   /** Batches handed to the executor and not done, per `topic:partition`. */
   private readonly inFlight = new Map<string, Array<Promise<void>>>()
+  /** Where each batch in flight is, for the warning about one that does not finish. */
+  private readonly stages = new Map<Promise<void>, 'processing' | 'completing'>()
   /** Retriable failures since the last committed batch: the next retry waits longer. */
   private retries = 0
   private lastFailure: string | undefined
@@ -457,16 +459,44 @@ export class SharedConsumer {
     const slot = `${topic}:${partition}`
     const queue = this.inFlight.get(slot) ?? []
     this.inFlight.set(slot, queue)
-    while (queue.length >= MAX_IN_FLIGHT) await Promise.race(queue)
+    const waitingSince = performance.now()
+    while (queue.length >= MAX_IN_FLIGHT) {
+      let timer: NodeJS.Timeout | undefined
+      const overdue = await Promise.race([
+        Promise.race(queue).then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(resolve, this.sessionTimeoutMs, true)
+        }),
+      ])
+      clearTimeout(timer)
+      if (overdue) {
+        this.logger.warn(
+          {
+            topic,
+            partition,
+            waitedMs: Math.round(performance.now() - waitingSince),
+            stages: queue.map((work) => this.stages.get(work)),
+          },
+          'batches of this partition still in flight',
+        )
+      }
+    }
     const assignment = this.assignment
     const work: Promise<void> = executor
       .process(
         { topic, partition, records: batch.messages },
         readers.map((d) => d.run.key),
       )
-      .then((outcomes) => this.completed(assignment, topic, partition, outcomes))
+      .then((outcomes) => {
+        this.stages.set(work, 'completing')
+        return this.completed(assignment, topic, partition, outcomes)
+      })
       .catch((error: unknown) => this.failedBatch(assignment, error))
-      .finally(() => queue.splice(queue.indexOf(work), 1))
+      .finally(() => {
+        queue.splice(queue.indexOf(work), 1)
+        this.stages.delete(work)
+      })
+    this.stages.set(work, 'processing')
     queue.push(work)
     // Handed over: kafkajs fetches what comes next. Where a deployment resumes after a crash is
     // its checkpoint's business, not this offset's.
