@@ -34,7 +34,7 @@ export interface PlatformConfig {
   readonly jobThreads: number | undefined
 }
 
-/** The variables, their defaults and meaning; the README table and compose file mirror this. */
+/** The variables, their defaults and meaning; docs/operations.md and the compose file mirror this. */
 export const configVariables = {
   KAFKA_BROKERS: { default: '127.0.0.1:9092', doc: 'Comma-separated Kafka bootstrap brokers' },
   SCHEMA_REGISTRY_URL: {

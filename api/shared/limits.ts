@@ -2,7 +2,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor'
 import type { GraphQLError } from 'graphql'
 import { createGraphQLError, type Plugin } from 'graphql-yoga'
 
-/** The API's abuse limits, in one place; the README lists them. */
+/** The API's abuse limits, in one place; docs/api.md lists them. */
 export const apiLimits = {
   /** Deep enough for GraphiQL's introspection query (13 levels), not for much else. */
   maxDepth: 15,

@@ -217,7 +217,7 @@ export class WorkerPool implements TaskExecutor {
       // The parent's flags (a test runner's, tsx's loader) are not the thread's; bootstrap.mjs
       // loads tsx itself.
       execArgv: [],
-      // A batch keeps thousands of events and rows alive across its awaits (see README).
+      // A batch keeps thousands of events and rows alive across its awaits (see docs/performance.md).
       resourceLimits: { maxYoungGenerationSizeMb: 192 },
     })
     const thread: Thread = { worker, index, work: new Map() }

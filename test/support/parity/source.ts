@@ -78,7 +78,7 @@ const millis = (column: string) =>
 const zip = (column: string) => `leftPad(${column}, 5, '0')`
 
 /**
- * The 32-bit FNV-1a hash of an ASCII key as the README states the simulator's ingest delay:
+ * The 32-bit FNV-1a hash of an ASCII key as docs/operations.md states the simulator's ingest delay:
  * `ingest_time` = publish time + 50..99 ms, chosen by the hash of the record key.
  */
 const ingestDelay = (key: string) =>
@@ -90,7 +90,7 @@ const DAY_MS = 86_400_000
 
 /**
  * The WITH clause every reference starts from: the nine files, typed, plus the timeline the
- * simulator derives (README "Data and the simulator").
+ * simulator derives (docs/operations.md, "Data and the simulator").
  *
  * - `orders`: one row per order with the event times of the statuses the simulator
  *   publishes. A step is published at the running maximum of the times so far (`*_pub`);
