@@ -1,6 +1,7 @@
 import { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import type { TableDiff } from '../replay/diff.ts'
+import type { GenerationStatus } from '../replay/generations.ts'
 import { generationsWithTables } from '../replay/report.ts'
 import {
   type BuildProgress,
@@ -8,7 +9,6 @@ import {
   type ReplayRequest,
   ReplayService,
 } from '../replay/service.ts'
-import type { GenerationStatus } from '../sinks/generations.ts'
 import { JobHost } from '../streams/job-host.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { type ClientToken, clientAdminToken, refusedTokenAdvice } from './admin-token.ts'
@@ -94,7 +94,8 @@ export async function localControl(
 }
 
 const progressFields = `job generation kind state consumed target ratio recordsPerSecond etaSeconds lag
-  pendingFlushes note diff { table onlyBefore onlyAfter changed sample { key kind }
+  pendingFlushes note diff { table columns { added dropped retyped } onlyBefore onlyAfter changed
+    sample { key kind }
     before { generation rows keys checksum } after { generation rows keys checksum } }`
 
 /**
@@ -181,7 +182,7 @@ export function remoteControl(url: string, sent: ClientToken): GenerationControl
         await ask<{ generations: GenerationLine[] }>(
           `query ($job: String) { generations(job: $job) { job generation status jobVersion kind
             until createdAt buildSeconds buildState note tables { table rows }
-            diff { table onlyBefore onlyAfter changed sample { key kind }
+            diff { table columns { added dropped retyped } onlyBefore onlyAfter changed sample { key kind }
               before { generation rows keys checksum } after { generation rows keys checksum } } } }`,
           { job: job ?? null },
         )

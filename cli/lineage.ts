@@ -9,7 +9,7 @@ import {
   registrySchemaVersions,
   resolveLineage,
 } from '../ops/lineage.ts'
-import { listJobGenerations } from '../sinks/generations.ts'
+import { listJobGenerations } from '../replay/generations.ts'
 import type { CliContext } from './context.ts'
 import { platformControl } from './generation-control.ts'
 

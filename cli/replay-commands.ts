@@ -49,8 +49,15 @@ function printDiff(diff: readonly TableDiff[] | null): void {
   if (!diff) return
   for (const d of diff) {
     const same = d.onlyBefore === 0 && d.onlyAfter === 0 && d.changed === 0
+    const { added = [], dropped = [], retyped = [] } = d.columns ?? {}
+    const changes = [
+      ...added.map((c) => `+${c}`),
+      ...dropped.map((c) => `-${c}`),
+      ...retyped.map((c) => `~${c}`),
+    ]
+    if (changes.length > 0) console.log(`  ${d.table}: columns ${changes.join(' ')}`)
     console.log(
-      `  ${d.table}: rows ${n(d.before.rows)} → ${n(d.after.rows)}, keys ${n(d.before.keys)} → ${n(d.after.keys)}, checksum ${d.before.checksum === d.after.checksum ? 'equal' : 'differs'}; ${same ? 'identical' : `${n(d.onlyBefore)} keys only in g${d.before.generation}, ${n(d.onlyAfter)} only in g${d.after.generation}, ${n(d.changed)} changed`}`,
+      `  ${d.table}: rows ${n(d.before.rows)} → ${n(d.after.rows)}, keys ${n(d.before.keys)} → ${n(d.after.keys)}, checksum ${d.before.checksum === d.after.checksum ? 'equal' : 'differs'}; ${same ? (changes.length > 0 ? 'the same rows on the shared columns' : 'identical') : `${n(d.onlyBefore)} keys only in g${d.before.generation}, ${n(d.onlyAfter)} only in g${d.after.generation}, ${n(d.changed)} changed`}`,
     )
     for (const s of d.sample) console.log(`    ${s.kind}: ${s.key}`)
   }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
-import { physicalName } from '../sinks/generations.ts'
 import type { TableDefinition } from '../tables/table.ts'
+import { physicalColumns, physicalName } from './generations.ts'
 
 /** One table compared between two generations of its job. */
 export interface TableDiff {
@@ -17,6 +17,16 @@ export interface TableDiff {
     readonly keys: number
     readonly checksum: string
   }
+  /**
+   * How the columns changed from before to after (a job version may add, drop or retype
+   * them). Rows are compared on the columns both sides have, retyped ones as text. Absent from
+   * diffs recorded before columns were compared.
+   */
+  readonly columns?: {
+    readonly added: readonly string[]
+    readonly dropped: readonly string[]
+    readonly retyped: readonly string[]
+  }
   /** Keys present in only one generation, and keys in both whose rows differ. */
   readonly onlyBefore: number
   readonly onlyAfter: number
@@ -29,6 +39,9 @@ export interface TableDiff {
 }
 
 export const identical = (diff: TableDiff): boolean =>
+  (diff.columns?.added.length ?? 0) === 0 &&
+  (diff.columns?.dropped.length ?? 0) === 0 &&
+  (diff.columns?.retyped.length ?? 0) === 0 &&
   diff.onlyBefore === 0 &&
   diff.onlyAfter === 0 &&
   diff.changed === 0 &&
@@ -38,8 +51,8 @@ const SAMPLE = 5
 
 /**
  * Compares the converged rows (FINAL) of a table in two generations: rows, distinct keys and
- * an order-independent checksum over every declared column, then key by key which rows are
- * missing on one side or differ.
+ * an order-independent checksum over the columns both have, then key by key which rows are
+ * missing on one side or differ. The key is the table's ORDER BY, which every version keeps.
  */
 export async function diffTable(
   client: ClickHouseClient,
@@ -47,10 +60,23 @@ export async function diffTable(
   before: number,
   after: number,
 ): Promise<TableDiff> {
-  const columns = Object.keys(table.columns)
+  const physical = await physicalColumns(client, [
+    physicalName(table.name, before),
+    physicalName(table.name, after),
+  ])
+  const a = physical.get(physicalName(table.name, before)) ?? new Map<string, string>()
+  const b = physical.get(physicalName(table.name, after)) ?? new Map<string, string>()
+  const columns = {
+    added: [...b.keys()].filter((c) => !a.has(c)),
+    dropped: [...a.keys()].filter((c) => !b.has(c)),
+    retyped: [...a.keys()].filter((c) => b.has(c) && b.get(c) !== a.get(c)),
+  }
+  const compared = [...a.keys()]
+    .filter((c) => b.has(c))
+    .map((c) => (columns.retyped.includes(c) ? `toString(${c})` : c))
   const key = `toString(tuple(${table.orderBy.join(', ')}))`
   // One tuple: cityHash64 of several arguments is NULL as soon as one of them is.
-  const rowHash = `cityHash64(tuple(${columns.join(', ')}))`
+  const rowHash = `cityHash64(tuple(${compared.join(', ')}))`
   const side = (generation: number) => `
     SELECT ${key} AS key, ${rowHash} AS h FROM ${physicalName(table.name, generation)} FINAL`
   const summary = async (generation: number) => {
@@ -82,6 +108,7 @@ export async function diffTable(
   )
   return {
     table: table.name,
+    columns,
     before: await summary(before),
     after: await summary(after),
     onlyBefore: counts?.only_before ?? 0,

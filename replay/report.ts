@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
-import { type JobGeneration, listJobGenerations, physicalName } from '../sinks/generations.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
+import { type JobGeneration, listJobGenerations, physicalName } from './generations.ts'
 
 export interface GenerationWithTables extends JobGeneration {
   readonly tables: ReadonlyArray<{ table: string; physical: string; rows: number }>

@@ -3,6 +3,12 @@ import { withRetries } from '../core/kafka-errors.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Platform } from '../core/platform.ts'
 import { topicName } from '../schemas/topics.ts'
+import { deploymentOf } from '../streams/deployment.ts'
+import type { DeploymentHandle, DeploymentSpec, JobHost } from '../streams/job-host.ts'
+import { type JobEntry, jobCatalogue } from '../streams/jobs.ts'
+import type { FaultInjector } from '../streams/runtime/faults.ts'
+import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
+import { diffTable, identical, type TableDiff } from './diff.ts'
 import {
   createJobGeneration,
   dropJobGeneration,
@@ -13,13 +19,7 @@ import {
   physicalName,
   setLive,
   updateBuild,
-} from '../sinks/generations.ts'
-import { deploymentOf } from '../streams/deployment.ts'
-import type { DeploymentHandle, DeploymentSpec, JobHost } from '../streams/job-host.ts'
-import { type JobEntry, jobCatalogue } from '../streams/jobs.ts'
-import type { FaultInjector } from '../streams/runtime/faults.ts'
-import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
-import { diffTable, identical, type TableDiff } from './diff.ts'
+} from './generations.ts'
 import { assertReadable, checkInputSchemas, type SchemaVerdict } from './schema-check.ts'
 
 export interface ReplayRequest {
@@ -265,7 +265,7 @@ export class ReplayService {
     await build?.hosted?.stop()
     if (build) build.hosted = undefined
     this.options.faults?.reached('swap-after-build-stopped')
-    await setLive(clickhouse, job, generation)
+    await setLive(clickhouse, job, Object.values(this.entryOrThrow(job).tables), generation)
     this.options.faults?.reached('swap-after-live-set')
     await this.options.host?.followLive()
     this.options.faults?.reached('swap-after-followed')
@@ -300,7 +300,12 @@ export class ReplayService {
         },
       )
     }
-    await setLive(clickhouse, job, previous.generation)
+    await setLive(
+      clickhouse,
+      job,
+      Object.values(this.entryOrThrow(job).tables),
+      previous.generation,
+    )
     await this.options.host?.followLive()
     this.logger.info({ job, from: live.generation, to: previous.generation }, 'rolled back')
     return this.generationOrThrow(job, previous.generation)

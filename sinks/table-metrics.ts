@@ -2,9 +2,9 @@ import type { Registry } from 'prom-client'
 import type { ClickHouseClient } from '../core/clickhouse.ts'
 import type { Logger } from '../core/logger.ts'
 import { createTableMetrics } from '../core/metrics.ts'
+import { liveGenerations } from '../replay/generations.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { factOrderDetail } from '../tables/fact-order-detail.ts'
-import { liveGenerations } from './generations.ts'
 
 /** How long a scrape reuses the last answer, so a fast scraper does not load ClickHouse. */
 const CACHE_MS = 5_000

@@ -1,4 +1,4 @@
-import { physicalName } from '../sinks/generations.ts'
+import { physicalName } from '../replay/generations.ts'
 import { deadLetterTopic } from './runtime/dead-letter.ts'
 
 /**

@@ -1,12 +1,5 @@
 import type { BronzeTopicId } from '../schemas/topics.ts'
 import { TableSink } from '../sinks/table-sink.ts'
-import { dimUserLocation } from '../tables/dim-user-location.ts'
-import { factOrderDetail } from '../tables/fact-order-detail.ts'
-import { factOrderLeadDays } from '../tables/fact-order-lead-days.ts'
-import { factReviewAnswerLeadDays } from '../tables/fact-review-answer-lead-days.ts'
-import { factSalesItems } from '../tables/fact-sales-items.ts'
-import { orderDelay } from '../tables/order-delay.ts'
-import { pipelineAudit } from '../tables/pipeline-audit.ts'
 import type { TableDefinition } from '../tables/table.ts'
 import { topkPartials, topkRankings } from '../tables/topk.ts'
 import type { DerivedStageSpec } from './derived-stage.ts'
@@ -21,35 +14,35 @@ import { bucketOf, TopKMergeTier } from './topk/merge-tier.ts'
 
 export interface JobEntry {
   readonly job: Job<unknown, BronzeTopicId>
-  /** Definitions of the tables the job writes, by stable name. */
+  /** The job's own `tables`, by stable name. */
   readonly tables: Readonly<Record<string, TableDefinition>>
   /** Work derived from one of its tables once its rows land (the top-K merge tier). */
   readonly derived?: DerivedStageSpec
 }
 
-const entry = <S, T extends BronzeTopicId, P>(
+/** A job as the host and replay run it; also how tests wrap another version of a job. */
+export const jobEntry = <S, T extends BronzeTopicId, P>(
   job: Job<S, T, P>,
-  tables: readonly TableDefinition[],
   derived?: DerivedStageSpec,
-): [string, JobEntry] => [
-  job.name,
-  {
-    // The runtime treats state as opaque JSON; each job keeps its own type inside.
-    job: job as unknown as Job<unknown, BronzeTopicId>,
-    tables: Object.fromEntries(tables.map((table) => [table.name, table])),
-    ...(derived ? { derived } : {}),
-  },
-]
+): JobEntry => ({
+  // The runtime treats state as opaque; each job keeps its own type inside.
+  job: job as unknown as Job<unknown, BronzeTopicId>,
+  tables: tablesOf(job),
+  ...(derived ? { derived } : {}),
+})
 
-/** Every job `kappa run` knows, by name. */
-export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntries([
-  entry(orderLifecycleJob, [factOrderLeadDays, orderDelay]),
-  entry(orderEnrichmentJob, [factOrderDetail, dimUserLocation]),
-  entry(salesRollupJob, [factSalesItems]),
-  entry(reviewsJob, [factReviewAnswerLeadDays]),
-  entry(qualityJob, [pipelineAudit]),
+/** A job version's tables by stable name. */
+export const tablesOf = (job: Pick<Job<never>, 'tables'>): Record<string, TableDefinition> =>
+  Object.fromEntries(job.tables.map((table) => [table.name, table]))
+
+const entries = [
+  jobEntry(orderLifecycleJob),
+  jobEntry(orderEnrichmentJob),
+  jobEntry(salesRollupJob),
+  jobEntry(reviewsJob),
+  jobEntry(qualityJob),
   // The job writes partial sketches; the merge tier ranks them into topk_rankings.
-  entry(topkJob, [topkPartials, topkRankings], {
+  jobEntry(topkJob, {
     follows: topkPartials,
     keyOf: bucketOf,
     create: ({ client, logger, writer, deployment }) =>
@@ -65,4 +58,14 @@ export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntri
         rankingsPhysical: deployment.tables[topkRankings.name]!,
       }),
   }),
-])
+]
+
+/** Every job `kappa run` knows, by name. */
+export const jobCatalogue: Readonly<Record<string, JobEntry>> = Object.fromEntries(
+  entries.map((entry) => [entry.job.name, entry]),
+)
+
+/** Every derived table, by stable name, as the jobs declare them. */
+export const tableCatalogue: Readonly<Record<string, TableDefinition>> = Object.fromEntries(
+  entries.flatMap((entry) => Object.entries(entry.tables)),
+)

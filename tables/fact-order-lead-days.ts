@@ -21,6 +21,9 @@ export const factOrderLeadDays = defineTable({
     carrier_lead_days: col.nullable(col.float('Approval to carrier, fractional days')),
     customer_lead_days: col.nullable(col.float('Carrier to customer, fractional days')),
     total_lead_days: col.nullable(col.float('Purchase to customer, fractional days')),
+    promised_lead_days: col.nullable(
+      col.float('Purchase to the promised delivery date, fractional days (job version 3 on)'),
+    ),
     delay_days: col.nullable(
       col.int32('Whole UTC calendar days from the promised to the actual delivery; > 0 is late'),
     ),

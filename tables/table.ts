@@ -91,6 +91,20 @@ export type ReadRow<T extends TableDefinition> = {
   readonly [K in keyof T['columns']]: T['columns'][K] extends Column<unknown, infer R> ? R : never
 }
 
+/**
+ * The declaration narrowed to the columns a physical table was built with: a generation an
+ * earlier job version built is written only the columns it has (the rest it never shows).
+ */
+export function writtenAs(table: TableDefinition, builtWith?: readonly string[]): TableDefinition {
+  if (builtWith === undefined) return table
+  const columns = Object.entries(table.columns).filter(([name]) => builtWith.includes(name))
+  return { ...table, columns: Object.fromEntries(columns) }
+}
+
+/** A constant of a column type's default value (empty, zero, NULL), typed as the column. */
+export const defaultOf = (type: string): string =>
+  `defaultValueOfTypeName('${type.replace(/ CODEC\(.*\)$/, '').replaceAll("'", "\\'")}')`
+
 /** CREATE TABLE for one physical generation of `table` (e.g. `fact_order_lead_days__g2`). */
 export function createStatement(table: TableDefinition, physical: string): string {
   const columns = Object.entries(table.columns)

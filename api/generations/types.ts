@@ -1,4 +1,4 @@
-import type { TableDiff } from '../../replay/diff.ts'
+import { identical, type TableDiff } from '../../replay/diff.ts'
 import type { GenerationWithTables } from '../../replay/report.ts'
 import type { BuildProgress, ReplayPlan } from '../../replay/service.ts'
 import { builder } from '../builder.ts'
@@ -41,7 +41,7 @@ const DiffSide = builder.objectRef<TableDiff['before']>('TableDiffSide').impleme
     rows: t.exposeInt('rows'),
     keys: t.exposeInt('keys', { description: 'Distinct row identities' }),
     checksum: t.exposeString('checksum', {
-      description: 'Order-independent checksum over every column but the generation',
+      description: 'Order-independent checksum over the columns both generations have',
     }),
   }),
 })
@@ -53,17 +53,36 @@ const DiffSample = builder.objectRef<TableDiff['sample'][number]>('TableDiffSamp
   }),
 })
 
+type DiffColumnsShape = NonNullable<TableDiff['columns']>
+
+const columnsOf = (d: TableDiff): DiffColumnsShape =>
+  d.columns ?? { added: [], dropped: [], retyped: [] }
+
+const DiffColumns = builder.objectRef<DiffColumnsShape>('TableDiffColumns').implement({
+  description: 'How the columns changed between the two generations (job versions may differ).',
+  fields: (t) => ({
+    added: t.stringList({ resolve: (c) => [...c.added], description: 'Only in the rebuilt one' }),
+    dropped: t.stringList({ resolve: (c) => [...c.dropped], description: 'Only in the live one' }),
+    retyped: t.stringList({
+      resolve: (c) => [...c.retyped],
+      description: 'In both under different types; their values are compared as text',
+    }),
+  }),
+})
+
 export const TableDiffRef = builder.objectRef<TableDiff>('TableDiff').implement({
   description: 'One table compared between the live generation and a rebuilt one.',
   fields: (t) => ({
     table: t.exposeString('table'),
     before: t.field({ type: DiffSide, resolve: (d) => d.before }),
     after: t.field({ type: DiffSide, resolve: (d) => d.after }),
+    columns: t.field({ type: DiffColumns, resolve: columnsOf }),
     onlyBefore: t.exposeInt('onlyBefore'),
     onlyAfter: t.exposeInt('onlyAfter'),
     changed: t.exposeInt('changed'),
     identical: t.boolean({
-      resolve: (d) => d.onlyBefore === 0 && d.onlyAfter === 0 && d.changed === 0,
+      description: 'Same columns, same rows: the rows compared on them match key for key',
+      resolve: (d) => identical(d),
     }),
     sample: t.field({ type: [DiffSample], resolve: (d) => [...d.sample] }),
   }),

@@ -8,7 +8,7 @@ import {
   resolveLineage,
   type TableLineage,
 } from '../../ops/lineage.ts'
-import { listJobGenerations } from '../../sinks/generations.ts'
+import { listJobGenerations } from '../../replay/generations.ts'
 import { builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
 

@@ -159,6 +159,11 @@ const OrderLifecycle = builder.objectRef<LeadRow>('OrderLifecycle').implement({
       nullable: true,
       description: 'Purchase to customer in fractional days.',
     }),
+    promisedLeadDays: t.exposeFloat('promised_lead_days', {
+      nullable: true,
+      // A generation built before job version 3 has no such column: the field reads null there.
+      description: `${factOrderLeadDays.columns.promised_lead_days.doc}; null until the promised date is known, and on generations built before that version.`,
+    }),
     delayDays: t.exposeInt('delay_days', {
       nullable: true,
       description:

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql'
-import { listJobGenerations, liveGenerations, physicalName } from '../../sinks/generations.ts'
+import { listJobGenerations, liveGenerations, physicalName } from '../../replay/generations.ts'
 import { deploymentOf } from '../../streams/deployment.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
 import { readProgress, stateKeys } from '../../streams/runtime/state-store.ts'
-import type { DerivedView, TableDefinition } from '../../tables/table.ts'
+import { type DerivedView, defaultOf, type TableDefinition } from '../../tables/table.ts'
 import type { ApiContext } from '../builder.ts'
 import { builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
@@ -43,10 +43,9 @@ const writerOf = new Map(
 
 /** No rows, with the columns (and types) of `table` as its readers see it. */
 function emptyRelation(table: TableDefinition): string {
-  const columns = Object.entries(table.columns).map(([name, column]) => {
-    const type = column.type.replace(/ CODEC\(.*\)$/, '').replaceAll("'", "\\'")
-    return `defaultValueOfTypeName('${type}') AS ${name}`
-  })
+  const columns = Object.entries(table.columns).map(
+    ([name, column]) => `${defaultOf(column.type)} AS ${name}`,
+  )
   return `(SELECT ${columns.join(', ')}, toUInt32(0) AS generation LIMIT 0)`
 }
 

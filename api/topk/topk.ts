@@ -1,4 +1,4 @@
-import { listJobGenerations } from '../../sinks/generations.ts'
+import { listJobGenerations } from '../../replay/generations.ts'
 import {
   type BucketKind,
   bucketEnd,

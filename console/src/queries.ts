@@ -118,7 +118,7 @@ export const ORDER = graphql(
       asOf { ...AsOfFields }
       lifecycle {
         status purchaseAt approvedAt deliveredCarrierAt deliveredCustomerAt canceledAt estimatedDeliveryAt
-        approveLeadDays carrierLeadDays customerLeadDays totalLeadDays delayDays isLate
+        approveLeadDays carrierLeadDays customerLeadDays totalLeadDays promisedLeadDays delayDays isLate
       }
       items {
         orderItemId productId category categoryEnglish price freight quadrant sellerId joinStatus missing

@@ -30,7 +30,7 @@ export const orderEnrichmentJob: Job<
   version: '1',
   inputs: ['orderItem', 'payment', 'orderStatus'],
   globals: ['product', 'seller', 'customer', 'geolocation'],
-  outputs: [factOrderDetail.name, dimUserLocation.name],
+  tables: [factOrderDetail, dimUserLocation],
   stateKey: (event) => event.value.order_id,
   stateCodec: orderEnrichmentStateCodec,
   process(previous, event, lookups): StepResult<OrderEnrichmentState> {

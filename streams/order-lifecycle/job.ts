@@ -30,9 +30,10 @@ type Input = 'orderStatus' | 'estimatedDeliveryDate'
  */
 export const orderLifecycleJob: Job<OrderLifecycleState, Input, PendingDelivery> = {
   name: 'order-lifecycle',
-  version: '2',
+  // 3: fact_order_lead_days gains promised_lead_days; replay builds it as a new generation.
+  version: '3',
   inputs: ['orderStatus', 'estimatedDeliveryDate'],
-  outputs: [factOrderLeadDays.name, orderDelay.name],
+  tables: [factOrderLeadDays, orderDelay],
   stateKey: (event) => event.value.order_id,
   stateCodec: orderLifecycleStateCodec,
   process(previous, event, _lookups, partition): StepResult<OrderLifecycleState> {

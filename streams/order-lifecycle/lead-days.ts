@@ -49,6 +49,7 @@ export function leadDaysRow(state: OrderLifecycleState): OrderLeadDaysRow {
     carrier_lead_days: span(state.approved_at, state.delivered_carrier_at),
     customer_lead_days: span(state.delivered_carrier_at, state.delivered_customer_at),
     total_lead_days: span(state.purchase_at, state.delivered_customer_at),
+    promised_lead_days: span(state.purchase_at, state.estimated_delivery_at),
     delay_days: delay,
     is_late: delay !== null && delay > 0,
     version: facts.filter((fact) => fact !== null).length,

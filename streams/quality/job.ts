@@ -40,7 +40,7 @@ export const qualityJob: Job<QualityState, Input> = {
   // 2: out-of-order judged by ingest time instead of consumption order.
   version: '2',
   inputs: ['orderStatus', 'estimatedDeliveryDate', 'orderItem', 'payment', 'review'],
-  outputs: [pipelineAudit.name],
+  tables: [pipelineAudit],
   stateKey: (event) => event.value.order_id,
   stateCodec: qualityStateCodec,
   process(previous, event): StepResult<QualityState> {

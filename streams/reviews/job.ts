@@ -17,7 +17,7 @@ export const reviewsJob: Job<ReviewsState, Input> = {
   name: 'reviews',
   version: '1',
   inputs: ['review', 'orderStatus', 'estimatedDeliveryDate'],
-  outputs: [factReviewAnswerLeadDays.name],
+  tables: [factReviewAnswerLeadDays],
   stateKey: (event) => event.value.order_id,
   stateCodec: reviewsStateCodec,
   process(previous, event): StepResult<ReviewsState> {

@@ -138,7 +138,9 @@ export class BatchProcessor<S, T extends BronzeTopicId, P = never> {
   private epoch: string | undefined
 
   constructor(private readonly options: BatchProcessorOptions<S, T, P>) {
-    const missing = options.job.outputs.filter((table) => !options.sinks[table])
+    const missing = options.job.tables
+      .map((table) => table.name)
+      .filter((table) => !options.sinks[table])
     if (missing.length > 0) {
       throw new PlatformError('CONFIG_INVALID', `no sink for ${missing.join(', ')}`, {
         context: { job: options.job.name },

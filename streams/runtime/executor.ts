@@ -23,6 +23,11 @@ export interface DeploymentRun {
   readonly job: AnyJob
   /** As-of builds: events after this event time (epoch ms) are not applied. */
   readonly until?: number
+  /**
+   * The columns each table's generation was built with, where they differ from what this job
+   * version declares (a generation an earlier version built): its sinks write only those.
+   */
+  readonly builtWith?: Readonly<Record<string, readonly string[]>>
 }
 
 export const deploymentKey = (deployment: Deployment): string =>

@@ -81,8 +81,12 @@ export interface Job<S, T extends BronzeTopicId = BronzeTopicId, P = never> {
    * the job's first event, so a replay of a complete log joins deterministically.
    */
   readonly globals?: readonly GlobalTableId[]
-  /** Tables this job writes; the runtime needs a sink for each. */
-  readonly outputs: readonly string[]
+  /**
+   * The tables of this job's generations, declared here once: what it writes (the runtime
+   * needs a sink for each) and what its derived stage writes. A version that adds, drops or
+   * retypes a column declares its own, and replay builds them as a new generation.
+   */
+  readonly tables: readonly TableDefinition[]
   /** Which state entry an event reads and writes (per order: the order id). */
   readonly stateKey: (event: InputEvent<T>) => string
   /** How a state entry is stored (see `avroStateCodec`): versioned, so later versions read it. */

@@ -50,7 +50,7 @@ export class JobTestDriver<S, T extends BronzeTopicId, P = never> {
     options: JobTestDriverOptions = {},
   ) {
     const sinks: Record<string, RowSink> = {}
-    for (const table of job.outputs) {
+    for (const { name: table } of job.tables) {
       sinks[table] = {
         write: async (rows) => {
           for (const row of rows) this.outputs.push({ table, row })

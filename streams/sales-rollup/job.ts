@@ -30,7 +30,7 @@ export const salesRollupJob: Job<SalesRollupState, Inputs> = {
   version: '1',
   inputs: ['orderItem', 'orderStatus'],
   globals: ['product'],
-  outputs: [factSalesItems.name],
+  tables: [factSalesItems],
   stateKey: (event) => event.value.order_id,
   stateCodec: salesRollupStateCodec,
   process(previous, event, lookups): StepResult<SalesRollupState> {

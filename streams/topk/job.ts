@@ -1,5 +1,5 @@
 import { PlatformError } from '../../core/errors.ts'
-import { topkPartials } from '../../tables/topk.ts'
+import { topkPartials, topkRankings } from '../../tables/topk.ts'
 import { isOrderStatus } from '../order-status.ts'
 import {
   type InputEvent,
@@ -76,7 +76,8 @@ export function createTopkJob(shape: CounterShape): Job<TopKOrderState, Input, B
     version: '5',
     inputs: ['orderItem', 'orderStatus'],
     globals: ['product'],
-    outputs: [topkPartials.name],
+    // The merge tier ranks the partials into topk_rankings (streams/topk/merge-tier.ts).
+    tables: [topkPartials, topkRankings],
     stateKey: (event) => event.value.order_id,
     stateCodec: topkStateCodec,
     process(previous, event, lookups, partition): StepResult<TopKOrderState> {

@@ -4,7 +4,7 @@ import { apiLimits } from '../../api/shared/limits.ts'
 import { select } from '../../api/shared/query.ts'
 import { createApi } from '../../api/yoga.ts'
 import { silentLogger } from '../../core/logger.ts'
-import { physicalName } from '../../sinks/generations.ts'
+import { physicalName } from '../../replay/generations.ts'
 import { orderDelay } from '../../tables/order-delay.ts'
 import { fixtureApi } from '../support/api-fixtures.ts'
 

@@ -19,7 +19,7 @@ import {
   renderDashboard,
 } from '../../ops/grafana/dashboards/index.ts'
 import { asSentByGrafana, metricNames } from '../../ops/prometheus/promql.ts'
-import { tableCatalogue } from '../../tables/index.ts'
+import { tableCatalogue } from '../../streams/jobs.ts'
 import { declaredSeriesNames, promtool } from '../support/prometheus.ts'
 import { repoRoot } from '../support/stack.ts'
 

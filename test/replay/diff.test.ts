@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { diffTable, identical } from '../../replay/diff.ts'
-import { physicalName } from '../../sinks/generations.ts'
+import { physicalName } from '../../replay/generations.ts'
 import { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
 import { fixtureApi, fixtureGeneration, fixtureRow } from '../support/api-fixtures.ts'
 

@@ -11,7 +11,7 @@ import {
   ensureJobLive,
   markBuilt,
   physicalName,
-} from '../../sinks/generations.ts'
+} from '../../replay/generations.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
 import type { TableDefinition, WriteRow } from '../../tables/table.ts'
 

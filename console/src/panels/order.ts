@@ -99,10 +99,12 @@ export function stagesOf(order: OrderView): Segment[] {
 function timeline(order: OrderView, width: number): Node[] {
   const life = order.lifecycle!
   const segments = stagesOf(order)
+  // Generations built before order-lifecycle version 3 lack the column: derive it from the times.
   const promised =
-    life.estimatedDeliveryAt && life.purchaseAt
+    life.promisedLeadDays ??
+    (life.estimatedDeliveryAt && life.purchaseAt
       ? days(life.purchaseAt, life.estimatedDeliveryAt)
-      : null
+      : null)
   // The axis spans the stages and the promise; a long wait runs off its right edge.
   const known = segments.filter((s) => s.label !== 'waiting').map((s) => s.to)
   const full = Math.max(promised ?? 0, ...segments.map((s) => s.to), 1)

@@ -209,6 +209,7 @@ export class WorkerPool implements TaskExecutor {
         deployment: run.deployment,
         jobVersion: run.job.version,
         ...(run.until === undefined ? {} : { until: run.until }),
+        ...(run.builtWith === undefined ? {} : { builtWith: run.builtWith }),
       })),
       globals,
     }

@@ -22,6 +22,7 @@ export interface WorkerInit {
     readonly deployment: Deployment
     readonly jobVersion: string
     readonly until?: number
+    readonly builtWith?: Readonly<Record<string, readonly string[]>>
   }>
 }
 

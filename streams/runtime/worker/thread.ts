@@ -6,6 +6,7 @@ import { createLogger } from '../../../core/logger.ts'
 import { type MetricCall, recordingJobMetrics } from '../../../core/metrics.ts'
 import { AvroCodec } from '../../../schemas/codec.ts'
 import { type RowSink, TableSink, type TableWriter } from '../../../sinks/table-sink.ts'
+import { writtenAs } from '../../../tables/table.ts'
 import { jobCatalogue } from '../../jobs.ts'
 import type { DeadLetter } from '../dead-letter.ts'
 import { type DeploymentOutcome, type DeploymentRun, LocalExecutor } from '../executor.ts'
@@ -92,6 +93,7 @@ const runs: DeploymentRun[] = init.runs.map((run) => {
     deployment: run.deployment,
     job: entry.job,
     ...(run.until === undefined ? {} : { until: run.until }),
+    ...(run.builtWith === undefined ? {} : { builtWith: run.builtWith }),
   }
 })
 
@@ -106,7 +108,7 @@ const executor = new LocalExecutor({
     for (const [table, physical] of Object.entries(run.deployment.tables)) {
       const follows = entry.derived?.follows.name === table
       sinks[table] = new TableSink({
-        table: entry.tables[table]!,
+        table: writtenAs(entry.tables[table]!, run.builtWith?.[table]),
         physical,
         writer,
         ...(follows ? { touches: entry.derived!.keyOf } : {}),

@@ -20,8 +20,7 @@ import {
   type TableLineage,
 } from '../../../ops/lineage.ts'
 import { topicName, valueSubject } from '../../../schemas/topics.ts'
-import { jobCatalogue } from '../../../streams/jobs.ts'
-import { tableCatalogue } from '../../../tables/index.ts'
+import { jobCatalogue, tableCatalogue } from '../../../streams/jobs.ts'
 
 const lineage = await declaredLineage()
 const byName = new Map(lineage.map((l) => [l.name, l]))

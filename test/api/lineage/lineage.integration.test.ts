@@ -8,14 +8,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { apiServicesOf } from '../../../api/services.ts'
 import { createApi } from '../../../api/yoga.ts'
-import { readAvroSchema } from '../../../schemas/avro.ts'
-import { bronzeTopics, topicName, valueSubject } from '../../../schemas/topics.ts'
 import {
   createJobGeneration,
   ensureJobLive,
   markBuilt,
   setLive,
-} from '../../../sinks/generations.ts'
+} from '../../../replay/generations.ts'
+import { readAvroSchema } from '../../../schemas/avro.ts'
+import { bronzeTopics, topicName, valueSubject } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { askerOf } from '../../support/api-fixtures.ts'
 import { createTestPlatform } from '../../support/platform.ts'
@@ -91,7 +91,7 @@ test('lineage reads schema versions from the registry and live generations from 
     targets: {},
   })
   await markBuilt(platform.clickhouse, second)
-  await setLive(platform.clickhouse, sales.job.name, second.generation)
+  await setLive(platform.clickhouse, sales.job.name, tables, second.generation)
 
   const ask = askerOf(createApi({ ...apiServicesOf(platform), schemaRegistryUrl }))
   const answer = await ask<Answer>(`{ lineage { name job jobVersion liveGeneration liveJobVersion

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createJobGeneration, markBuilt, physicalName } from '../../../sinks/generations.ts'
+import { createJobGeneration, markBuilt, physicalName } from '../../../replay/generations.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { topkRankings } from '../../../tables/topk.ts'
 import { fixtureApi, fixtureGeneration, fixtureRow } from '../../support/api-fixtures.ts'

@@ -68,7 +68,7 @@ test('a later batch of a partition decoded first is still applied after the earl
   const deployment = deploymentOf(
     namespace,
     orderLifecycleJob.name,
-    [...orderLifecycleJob.outputs],
+    orderLifecycleJob.tables.map((t) => t.name),
     1,
   )
   const run = { key: deploymentKey(deployment), deployment, job: orderLifecycleJob as never }
@@ -83,7 +83,7 @@ test('a later batch of a partition decoded first is still applied after the earl
     decoder: new SlowFirstBatch(codec, 10n),
     redis,
     lookups: new GlobalTables().lookups,
-    sinks: () => Object.fromEntries(orderLifecycleJob.outputs.map((table) => [table, sink])),
+    sinks: () => Object.fromEntries(orderLifecycleJob.tables.map((t) => [t.name, sink])),
     publishDeadLetters: async () => {},
     topicPrefix: '',
     logger: silentLogger(),

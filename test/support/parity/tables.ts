@@ -49,6 +49,7 @@ const leadDays: ParityTable = {
     carrier_lead_days: 'float',
     customer_lead_days: 'float',
     total_lead_days: 'float',
+    promised_lead_days: 'float',
     delay_days: 'value',
     is_late: 'bool',
     version: 'value',
@@ -66,6 +67,7 @@ const leadDays: ParityTable = {
       ${days('approved_ms', 'carrier_ms')} AS carrier_lead_days,
       ${days('carrier_ms', 'delivered_ms')} AS customer_lead_days,
       ${days('purchase_ms', 'delivered_ms')} AS total_lead_days,
+      ${days('purchase_ms', 'estimated_ms')} AS promised_lead_days,
       delay_days, is_late,
       (customer_id != '') + 1 + (approved_ms IS NOT NULL) + (carrier_ms IS NOT NULL)
         + (delivered_ms IS NOT NULL) + (canceled_ms IS NOT NULL)

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '../core/clickhouse.ts'
 import { PlatformError } from '../core/errors.ts'
-import { createStatement, type TableDefinition } from '../tables/table.ts'
+import { createStatement, defaultOf, type TableDefinition } from '../tables/table.ts'
 
 /**
  * Generations belong to jobs: every table a job writes exists once per generation
@@ -184,24 +184,79 @@ async function record(client: ClickHouseClient, g: Omit<JobGeneration, 'status'>
   })
 }
 
+/** Column name → type of one physical table, in table order. */
+export type PhysicalColumns = ReadonlyMap<string, string>
+
+/**
+ * The columns each physical table was created with, by physical name (absent: no such table).
+ * A generation's DDL is its job version's, so two generations of a table may differ.
+ */
+export async function physicalColumns(
+  client: ClickHouseClient,
+  physicals: readonly string[],
+): Promise<Map<string, PhysicalColumns>> {
+  const found = new Map<string, Map<string, string>>()
+  if (physicals.length === 0) return found
+  const rows = await select<{ table: string; name: string; type: string }>(
+    client,
+    `SELECT table, name, type FROM system.columns
+     WHERE database = currentDatabase() AND table IN (${physicals.map(quote).join(', ')})
+     ORDER BY table, position`,
+  )
+  for (const row of rows) {
+    const columns = found.get(row.table) ?? new Map<string, string>()
+    found.set(row.table, columns)
+    columns.set(row.name, row.type)
+  }
+  return found
+}
+
 /**
  * Points every table's stable view at the job's generations (full ones, not dropped): one
- * branch each, of which only the live generation's returns rows. Views built on the stable
- * names follow. CREATE OR REPLACE swaps a view atomically: readers never miss it.
+ * branch each, of which only the live generation's returns rows. The view has the live
+ * generation's columns (and, while `joining` is about to go live, that one's too), and every
+ * branch projects them: a column a generation lacks reads as its type's default, one it has
+ * under another type is cast. So generations of different job versions can sit in one view,
+ * and the insert that switches the live row never leaves a reader on a missing column.
+ * CREATE OR REPLACE swaps a view atomically: readers never miss it.
  */
 async function refreshViews(
   client: ClickHouseClient,
   job: string,
   tables: readonly TableDefinition[],
+  joining?: number,
 ): Promise<void> {
-  const generations = (await listJobGenerations(client, job)).filter(
-    (g) => g.kind === 'full' && !g.dropped,
+  const generations = (await listJobGenerations(client, job))
+    .filter((g) => g.kind === 'full' && !g.dropped)
+    .map((g) => g.generation)
+  const live = (await liveGenerations(client)).get(job) ?? Math.max(0, ...generations)
+  const shown = [live, ...(joining === undefined || joining === live ? [] : [joining])]
+  const columns = await physicalColumns(
+    client,
+    tables.flatMap((table) => generations.map((g) => physicalName(table.name, g))),
   )
   for (const table of tables) {
-    const branches = generations.map(
-      (g) =>
-        `SELECT *, toUInt32(${g.generation}) AS generation FROM ${physicalName(table.name, g.generation)} FINAL WHERE ${liveOf(job)} = ${g.generation}`,
-    )
+    const viewColumns = new Map<string, string>()
+    for (const g of shown) {
+      for (const [name, type] of columns.get(physicalName(table.name, g)) ?? []) {
+        if (!viewColumns.has(name)) viewColumns.set(name, type)
+      }
+    }
+    const branches = generations.flatMap((g) => {
+      const own = columns.get(physicalName(table.name, g))
+      if (!own) return []
+      const projected = [...viewColumns].map(([name, type]) => {
+        const has = own.get(name)
+        if (has === type) return name
+        return has === undefined
+          ? `${defaultOf(type)} AS ${name}`
+          : `CAST(${name} AS ${type}) AS ${name}`
+      })
+      return [
+        `SELECT ${projected.join(', ')}, toUInt32(${g}) AS generation FROM ${physicalName(table.name, g)} FINAL WHERE ${liveOf(job)} = ${g}`,
+      ]
+    })
+    if (branches.length === 0) continue
     await client.command({
       query: `CREATE OR REPLACE VIEW ${table.name} AS ${branches.join('\nUNION ALL\n')}`,
     })
@@ -243,8 +298,7 @@ export async function ensureJobLive(
       build: { ...first.build, state: 'swapped' },
     })
   }
-  await setLive(client, job, first.generation)
-  await refreshViews(client, job, tables)
+  await setLive(client, job, tables, first.generation)
   return first.generation
 }
 
@@ -314,10 +368,16 @@ export async function updateBuild(
   await record(client, { ...generation, build: { ...generation.build, ...build } })
 }
 
-/** Switches readers of all of a job's tables to `generation`: one insert, atomic. */
+/**
+ * Switches readers of all of a job's tables to `generation`: the views first take its columns
+ * beside the live ones, then one insert (atomic) moves every table, then the views drop the
+ * columns only the previous generation had. A crash between the steps leaves views that still
+ * answer; the next `ensureJobLive` narrows them.
+ */
 export async function setLive(
   client: ClickHouseClient,
   job: string,
+  tables: readonly TableDefinition[],
   generation: number,
 ): Promise<void> {
   const target = (await listJobGenerations(client, job)).find((g) => g.generation === generation)
@@ -333,11 +393,13 @@ export async function setLive(
       { context: { job, generation } },
     )
   }
+  await refreshViews(client, job, tables, generation)
   await client.insert({
     table: LIVE_GENERATION,
     values: [{ job, generation, changed_at: changedAt() }],
     format: 'JSONEachRow',
   })
+  await refreshViews(client, job, tables)
 }
 
 /**
