@@ -39,6 +39,7 @@ export interface JobMetrics {
   readonly groupJoins: CounterMetric<'job'>
   readonly rebalances: CounterMetric<'job'>
   readonly consumerReplacements: CounterMetric<'job'>
+  readonly batchFailures: CounterMetric<'job' | 'code'>
   readonly consumerLag: GaugeMetric<'job' | 'topic' | 'partition'>
   readonly watermark: GaugeMetric<'job'>
   readonly freshness: GaugeMetric<'job'>
@@ -157,6 +158,12 @@ export function createJobMetrics(registry: Registry): JobMetrics {
       labelNames: ['job'] as const,
       registers: [registry],
     }),
+    batchFailures: new Counter({
+      name: 'kappa_job_batch_failures_total',
+      help: 'Batches that failed and were not committed, by error code (SINK_WRITE_FAILED: an insert; STATE_STORE_FULL: Redis at maxmemory)',
+      labelNames: ['job', 'code'] as const,
+      registers: [registry],
+    }),
     consumerLag: new Gauge({
       name: 'kappa_job_consumer_lag_records',
       help: "Records a job has yet to apply: the partition's log end offset minus its checkpoint",
@@ -214,6 +221,7 @@ const jobMetricNames: ReadonlyArray<keyof JobMetrics> = [
   'groupJoins',
   'rebalances',
   'consumerReplacements',
+  'batchFailures',
   'consumerLag',
   'watermark',
   'freshness',

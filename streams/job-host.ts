@@ -4,13 +4,19 @@ import { insertEncoded } from '../core/clickhouse.ts'
 import { PlatformError } from '../core/errors.ts'
 import type { Platform } from '../core/platform.ts'
 import { createMissingTopics } from '../ops/topics.ts'
+import {
+  ensureJobLive,
+  listJobGenerations,
+  liveGenerations,
+  physicalColumns,
+} from '../replay/generations.ts'
 import type { BronzeTopicId } from '../schemas/topics.ts'
-import { ensureJobLive, listJobGenerations, liveGenerations } from '../sinks/generations.ts'
 import { InsertCoalescer } from '../sinks/insert-coalescer.ts'
 import { type RowSink, TableSink } from '../sinks/table-sink.ts'
+import { writtenAs } from '../tables/table.ts'
 import { consumerGroupOf, type Deployment, deploymentOf } from './deployment.ts'
 import type { DerivedStage } from './derived-stage.ts'
-import { type JobEntry, jobCatalogue } from './jobs.ts'
+import { type JobEntry, jobCatalogue, tablesOf } from './jobs.ts'
 import { type DeadLetter, publishDeadLetters } from './runtime/dead-letter.ts'
 import type { ErrorRateBreakerOptions } from './runtime/error-rate-breaker.ts'
 import {
@@ -23,6 +29,7 @@ import type { FaultInjector } from './runtime/faults.ts'
 import { GlobalTableReader } from './runtime/global-table-reader.ts'
 import type { Job } from './runtime/job.ts'
 import { type DeploymentStatus, SharedConsumer } from './runtime/shared-consumer.ts'
+import { checkEvictionPolicy } from './runtime/state-store.ts'
 import { WorkerPool } from './runtime/worker/pool.ts'
 
 export interface JobHostOptions {
@@ -224,6 +231,7 @@ export class JobHost {
     options: JobHostOptions = {},
   ): Promise<JobHost> {
     const { config, logger } = platform
+    await checkEvictionPolicy(platform.redis, logger)
     // A job must be able to dead-letter from its first record, whoever bootstrapped the topics.
     const admin = platform.kafka.admin()
     await admin.connect()
@@ -312,21 +320,24 @@ export class JobHost {
   /** Starts deployments (their tables must exist) sharing one consumer; the caller stops them. */
   async startSet(kind: 'live' | 'build', specs: readonly DeploymentSpec[]): Promise<DeploymentSet> {
     const { config } = this.platform
-    const members = specs.map(({ entry, generation, job, until }) => {
+    const members = []
+    for (const { entry, generation, job = entry.job, until } of specs) {
       const deployment = deploymentOf(
         config.namespace,
         entry.job.name,
-        Object.keys(entry.tables),
+        job.tables.map((table) => table.name),
         generation,
       )
+      const builtWith = await this.columnsBuiltWith(job, deployment)
       const run: DeploymentRun = {
         key: deploymentKey(deployment),
         deployment,
-        job: job ?? entry.job,
+        job,
         ...(until === undefined ? {} : { until }),
+        ...(builtWith === undefined ? {} : { builtWith }),
       }
-      return { run, entry }
-    })
+      members.push({ run, entry })
+    }
     const set = new DeploymentSet(this, kind, members)
     await set.start()
     this.sets.add(set)
@@ -362,10 +373,11 @@ export class JobHost {
     const sinks = (run: DeploymentRun) => {
       const entry = entryOf.get(run.key)!
       const tables: Record<string, RowSink> = {}
+      const declared = tablesOf(run.job)
       for (const [table, physical] of Object.entries(run.deployment.tables)) {
         const follows = entry.derived?.follows.name === table
         tables[table] = new TableSink({
-          table: entry.tables[table]!,
+          table: writtenAs(declared[table]!, run.builtWith?.[table]),
           physical,
           writer: this.inserts,
           ...(follows ? { touches: entry.derived!.keyOf } : {}),
@@ -514,6 +526,37 @@ export class JobHost {
     const catalogued = runs.every((run) => jobCatalogue[run.job.name]?.job === run.job)
     if ((faults && !faultCrashAt) || !catalogued) return 0
     return threads ?? this.platform.config.jobThreads ?? availableParallelism()
+  }
+
+  /**
+   * The columns of the deployment's tables where its generation was built with others than
+   * `job` declares (an earlier version built it and this process runs a later one).
+   */
+  private async columnsBuiltWith(
+    job: JobEntry['job'],
+    deployment: Deployment,
+  ): Promise<Record<string, readonly string[]> | undefined> {
+    const physical = await physicalColumns(
+      this.platform.clickhouse,
+      Object.values(deployment.tables),
+    )
+    const differing: Record<string, readonly string[]> = {}
+    for (const table of job.tables) {
+      const built = physical.get(deployment.tables[table.name]!)
+      const declared = Object.keys(table.columns)
+      if (!built || declared.every((column) => built.has(column))) continue
+      differing[table.name] = [...built.keys()]
+      this.platform.logger.warn(
+        {
+          job: job.name,
+          generation: deployment.generation,
+          table: table.name,
+          missing: declared.filter((column) => !built.has(column)),
+        },
+        'this generation was built by another job version: writing only the columns it has',
+      )
+    }
+    return Object.keys(differing).length > 0 ? differing : undefined
   }
 
   /** The job version recorded with the generation, when the host has it; else the current one. */

@@ -45,6 +45,8 @@ export async function startRedis(o: RedisNodeOptions): Promise<string> {
   const args = ['--port', paths.port, '--bind', '127.0.0.1', '--dir', paths.dir]
   // A scratch cache for tests and demos: no snapshots, no append-only file.
   args.push('--save', '', '--appendonly', 'no', '--daemonize', 'no')
+  // Evicting a state key or checkpoint would lose it silently; a full Redis must refuse instead.
+  args.push('--maxmemory-policy', 'noeviction')
   let pid: number
   try {
     pid = await spawnDetached({

@@ -560,6 +560,10 @@ export class SharedConsumer {
    */
   private async failedBatch(assignment: number, error: unknown): Promise<void> {
     if (this.stopping || assignment !== this.assignment) return
+    const code = isPlatformError(error) ? error.code : 'UNKNOWN'
+    for (const { name } of this.deployments) {
+      this.options.metrics.batchFailures.inc({ job: name, code })
+    }
     if (!(isRetriable(error) || (isPlatformError(error) && error.retriable))) {
       this.logger.error({ err: error }, 'a batch failed; replacing the consumer')
       await this.restartConsumer(error as Error)
@@ -567,7 +571,7 @@ export class SharedConsumer {
     }
     this.retries++
     const delay = Math.min(MAX_RETRY_MS, 500 * 2 ** (this.retries - 1))
-    this.lastFailure = error instanceof Error ? error.message : String(error)
+    this.lastFailure = describe(error)
     this.logger.warn(
       { err: error, retryInMs: delay },
       'a batch failed; retrying from the checkpoints',
@@ -726,4 +730,11 @@ export class SharedConsumer {
     if (!found) throw new PlatformError('CONFIG_INVALID', `no deployment ${key} in this consumer`)
     return found
   }
+}
+
+/** An error's message with its cause's, which says what the engine or Redis answered. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = error.cause instanceof Error ? error.cause.message : undefined
+  return cause && !error.message.includes(cause) ? `${error.message}: ${cause}` : error.message
 }

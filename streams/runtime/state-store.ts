@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
+import { PlatformError } from '../../core/errors.ts'
+import type { Logger } from '../../core/logger.ts'
 
 /** Keys per MSET or DEL inside a commit: large enough to amortize, small enough not to stall Redis. */
 const KEYS_PER_COMMAND = 1_000
@@ -140,10 +142,29 @@ export class RedisStateStore implements StateStore {
   }
 
   async claim(partition: number): Promise<Fence> {
-    return { partition, token: await this.redis.incr(this.keys.fence(partition)) }
+    try {
+      return { partition, token: await this.redis.incr(this.keys.fence(partition)) }
+    } catch (error) {
+      throw whenFull(error, { partition })
+    }
   }
 
   async commit(
+    epoch: string,
+    changes: ReadonlyMap<string, Buffer | undefined>,
+    offsets: readonly CheckpointedOffset[],
+    scope?: ScopeChanges,
+    progress?: PartitionProgress,
+    fence?: Fence,
+  ): Promise<CommitResult> {
+    try {
+      return await this.commitOnce(epoch, changes, offsets, scope, progress, fence)
+    } catch (error) {
+      throw whenFull(error, { partition: fence?.partition, keys: changes.size })
+    }
+  }
+
+  private async commitOnce(
     epoch: string,
     changes: ReadonlyMap<string, Buffer | undefined>,
     offsets: readonly CheckpointedOffset[],
@@ -186,6 +207,37 @@ export class RedisStateStore implements StateStore {
     if (failed) throw failed[0]
     return 'committed'
   }
+}
+
+/**
+ * Jobs need Redis to refuse writes when full, never to evict: an evicted state key or
+ * checkpoint is lost without a trace (only a lost epoch is noticed). Warns otherwise; a Redis
+ * that does not answer CONFIG (some managed ones) is taken on trust.
+ */
+export async function checkEvictionPolicy(redis: Redis, logger: Logger): Promise<void> {
+  const answer = (await redis.config('GET', 'maxmemory-policy').catch(() => [])) as string[]
+  const policy = answer[1]
+  if (policy === undefined || policy === 'noeviction') return
+  logger.warn(
+    { policy, required: 'noeviction' },
+    'Redis may evict job state under memory pressure: set maxmemory-policy noeviction',
+  )
+}
+
+/**
+ * Redis at `maxmemory` under `noeviction` refuses writes with OOM; inside MULTI the refusal
+ * discards the whole transaction (EXECABORT), so nothing is half-written. That is a pause, not
+ * a crash: retriable, with a reason an operator can act on. Other errors pass through.
+ */
+function whenFull(error: unknown, context: Readonly<Record<string, unknown>>): unknown {
+  const errors = [error, ...((error as { previousErrors?: unknown[] }).previousErrors ?? [])]
+  const full = errors.some((e) => e instanceof Error && e.message.startsWith('OOM'))
+  if (!full) return error
+  return new PlatformError(
+    'STATE_STORE_FULL',
+    'Redis is full (maxmemory reached, noeviction): state commits wait until memory is freed or maxmemory raised',
+    { cause: error, retriable: true, context },
+  )
 }
 
 /** A deployment's checkpoints as any reader of its namespace sees them (replay, the API). */
