@@ -149,28 +149,16 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  async commit(
-    epoch: string,
-    changes: ReadonlyMap<string, Buffer | undefined>,
-    offsets: readonly CheckpointedOffset[],
-    scope?: ScopeChanges,
-    progress?: PartitionProgress,
-    fence?: Fence,
-  ): Promise<CommitResult> {
+  async commit(...args: Parameters<StateStore['commit']>): Promise<CommitResult> {
     try {
-      return await this.commitOnce(epoch, changes, offsets, scope, progress, fence)
+      return await this.commitOnce(...args)
     } catch (error) {
-      throw whenFull(error, { partition: fence?.partition, keys: changes.size })
+      throw whenFull(error, { partition: args[5]?.partition, keys: args[1].size })
     }
   }
 
   private async commitOnce(
-    epoch: string,
-    changes: ReadonlyMap<string, Buffer | undefined>,
-    offsets: readonly CheckpointedOffset[],
-    scope?: ScopeChanges,
-    progress?: PartitionProgress,
-    fence?: Fence,
+    ...[epoch, changes, offsets, scope, progress, fence]: Parameters<StateStore['commit']>
   ): Promise<CommitResult> {
     const watched = fence ? [this.keys.epoch, this.keys.fence(fence.partition)] : [this.keys.epoch]
     await this.redis.watch(...watched)
