@@ -56,6 +56,18 @@ const DEAD_LETTER_CODES: readonly ErrorCode[] = [
   'SCHEMA_INCOMPATIBLE',
   'EVENT_INVALID',
 ]
+/**
+ * The ways a batch usually fails (the engine, a full Redis, a consumer gone, the rest), started
+ * at zero for the same reason: `KappaJobBatchesFailing` must see the first failures. A code not
+ * listed still counts; its series starts at its first failure.
+ */
+const BATCH_FAILURE_CODES: readonly (ErrorCode | 'UNKNOWN')[] = [
+  'SINK_WRITE_FAILED',
+  'STATE_STORE_FULL',
+  'SERVICE_UNAVAILABLE',
+  'CONSUMER_FAILED',
+  'UNKNOWN',
+]
 const RECORD_OUTCOMES = ['processed', 'dead_lettered'] as const
 /** Batches of one partition in the executor at once: one applying, one waiting its turn. */
 const MAX_IN_FLIGHT = 2
@@ -223,6 +235,7 @@ export class SharedConsumer {
         counter.inc({ job: name }, 0)
       }
       for (const code of DEAD_LETTER_CODES) metrics.deadLetters.inc({ job: name, code }, 0)
+      for (const code of BATCH_FAILURE_CODES) metrics.batchFailures.inc({ job: name, code }, 0)
       for (const topic of topics) {
         for (const outcome of RECORD_OUTCOMES) metrics.records.inc({ job: name, topic, outcome }, 0)
       }

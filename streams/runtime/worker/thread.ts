@@ -49,10 +49,15 @@ const globals = new SharedGlobalTables(init.globals)
 /** Requests to the main thread waiting for their answer, by id. */
 const waiting = new Map<number, { resolve: () => void; reject: (error: unknown) => void }>()
 let nextId = 1
+/**
+ * Asks after reporting, so the main thread counts what this batch did (dead letters, say)
+ * before its rows or letters are visible: a reader that sees them sees the counts too.
+ */
 const ask = (message: (id: number) => FromWorker, transfer: ArrayBuffer[] = []) =>
   new Promise<void>((resolve, reject) => {
     const id = nextId++
     waiting.set(id, { resolve, reject })
+    report()
     send(message(id), transfer)
   })
 
