@@ -1,6 +1,6 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry'
 import avro from 'avsc'
-import { PlatformError, type RecordContext } from '../core/errors.ts'
+import { isPlatformError, PlatformError, type RecordContext } from '../core/errors.ts'
 import { readAvroSchema } from './avro.ts'
 import { type TopicSpec, valueSubject } from './topics.ts'
 
@@ -68,7 +68,7 @@ export class AvroCodec implements RecordDecoder {
   ): Promise<V> {
     const schemaId = schemaIdOf(bytes, context)
     try {
-      const entry = await this.resolverFor(schemaId, spec.schema)
+      const entry = await this.resolverFor(schemaId, spec.schema, context)
       return entry.reader.fromBuffer(bytes!.subarray(HEADER_BYTES), entry.resolver as never) as V
     } catch (error) {
       throw decodeError(error, schemaId, context)
@@ -94,7 +94,7 @@ export class AvroCodec implements RecordDecoder {
     }
   }
 
-  private async resolverFor(schemaId: number, schemaName: string) {
+  private async resolverFor(schemaId: number, schemaName: string, context: RecordContext) {
     const cacheKey = `${schemaId}/${schemaName}`
     const cached = this.resolvers.get(cacheKey)
     if (cached) return cached
@@ -105,7 +105,9 @@ export class AvroCodec implements RecordDecoder {
     }
     const writer = (await this.registry.getSchema(schemaId)) as unknown as WriterType
     // Same schema: decode directly; otherwise Avro schema resolution, writer → reader.
-    const resolver = writer.equals(reader) ? undefined : reader.createResolver(writer)
+    const resolver = writer.equals(reader)
+      ? undefined
+      : resolverOf(reader, writer, { ...context, schemaId, schema: schemaName })
     const entry = { reader, resolver }
     this.resolvers.set(cacheKey, entry)
     return entry
@@ -122,7 +124,28 @@ function schemaIdOf(bytes: Buffer | null, context: RecordContext): number {
   return bytes.readInt32BE(1)
 }
 
+/**
+ * Avro schema resolution, writer → reader. A writer the reader cannot resolve (a field retyped,
+ * one removed that the reader needs) is SCHEMA_INCOMPATIBLE, not a broken body.
+ */
+function resolverOf(
+  reader: avro.Type,
+  writer: avro.Type,
+  context: RecordContext & { readonly schemaId: number; readonly schema: string },
+): unknown {
+  try {
+    return reader.createResolver(writer)
+  } catch (error) {
+    throw new PlatformError(
+      'SCHEMA_INCOMPATIBLE',
+      `the reader schema ${context.schema} cannot read writer schema ${context.schemaId}`,
+      { cause: error, context },
+    )
+  }
+}
+
 function decodeError(error: unknown, schemaId: number, context: RecordContext): PlatformError {
+  if (isPlatformError(error)) return error
   const status = (error as { status?: unknown }).status
   if (status === 404 || status === 40403) {
     return new PlatformError('SCHEMA_UNKNOWN', `schema id ${schemaId} is unknown to the registry`, {
@@ -185,7 +208,10 @@ export class LocalAvroCodec implements RecordDecoder {
     if (writer === undefined) return undefined
     const reader = this.typeOf(spec.schema)
     try {
-      const resolver = writer === reader ? undefined : reader.createResolver(writer)
+      const resolver =
+        writer === reader
+          ? undefined
+          : resolverOf(reader, writer, { ...context, schemaId, schema: spec.schema })
       return reader.fromBuffer(bytes!.subarray(HEADER_BYTES), resolver as never) as V
     } catch (error) {
       throw decodeError(error, schemaId, context)
