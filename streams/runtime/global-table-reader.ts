@@ -26,6 +26,7 @@ export interface GlobalTableReaderOptions {
 export class GlobalTableReader {
   readonly tables = new SharedGlobalTables()
   private consumer: Consumer | undefined
+  private groupId: string | undefined
 
   constructor(private readonly options: GlobalTableReaderOptions) {}
 
@@ -47,9 +48,11 @@ export class GlobalTableReader {
     } finally {
       await admin.disconnect()
     }
-    // A private group that never commits: every worker reads every partition from the start,
-    // and the broker forgets the group once it is empty.
-    this.consumer = kafka.consumer({ groupId: `${this.options.groupPrefix}.${randomUUID()}` })
+    // A private group that never commits: every worker reads every partition from the start.
+    // `stop` deletes it; one left by a killed process holds no offsets, so the broker removes it
+    // once empty, at its next offsets-retention check (offsets.retention.check.interval.ms).
+    this.groupId = `${this.options.groupPrefix}.${randomUUID()}`
+    this.consumer = kafka.consumer({ groupId: this.groupId })
     await this.consumer.connect()
     await this.consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true })
     let caughtUp: () => void = () => {}
@@ -91,7 +94,18 @@ export class GlobalTableReader {
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.disconnect()
+    if (!this.consumer) return
+    await this.consumer.disconnect()
     this.consumer = undefined
+    const admin = this.options.kafka.admin()
+    try {
+      await admin.connect()
+      await admin.deleteGroups([this.groupId!])
+    } catch (error) {
+      // Not fatal: the broker expires the empty group on its own.
+      this.options.logger.warn({ err: error, group: this.groupId }, 'globals group not deleted')
+    } finally {
+      await admin.disconnect()
+    }
   }
 }
