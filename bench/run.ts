@@ -18,6 +18,7 @@ import { benchJobs } from './jobs.ts'
 import { benchReplay } from './replay.ts'
 import { benchScale } from './scale.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
+import { benchSoak } from './soak.ts'
 
 type Print = (line: string) => void
 type Bench = (print: Print, services: () => Promise<Platform>) => Promise<void>
@@ -31,8 +32,11 @@ const benches: Record<string, Bench> = {
   api: async (print, services) => benchApi(print, await services()),
   scale: async (print, services) => benchScale(print, await services()),
   freshness: async (print, services) => benchFreshness(print, await services()),
+  soak: async (print, services) => benchSoak(print, await services()),
 }
 
+/** Benches a bare `npm run bench` leaves out: the soak takes an hour by default. */
+const byNameOnly = new Set(['soak'])
 const wanted = process.argv.slice(2)
 const unknown = wanted.filter((name) => !benches[name])
 if (unknown.length > 0) {
@@ -67,7 +71,7 @@ const services = async (): Promise<Platform> => {
 
 try {
   for (const [name, bench] of Object.entries(benches)) {
-    if (wanted.length > 0 && !wanted.includes(name)) continue
+    if (wanted.length > 0 ? !wanted.includes(name) : byNameOnly.has(name)) continue
     console.log(`\n== ${name} ==`)
     const began = performance.now()
     await bench((line) => console.log(line), services)

@@ -290,6 +290,8 @@ export interface TableMetricSources {
   readonly joinItems: () => Promise<ReadonlyArray<{ status: string; n: number }>>
   /** The live generation of each table, by stable name. */
   readonly liveGenerations: () => Promise<ReadonlyMap<string, number>>
+  /** Active data parts per physical table. */
+  readonly activeParts: () => Promise<ReadonlyArray<{ table: string; parts: number }>>
 }
 
 /** Gauges whose truth is in ClickHouse tables, read when scraped. */
@@ -315,6 +317,16 @@ export function createTableMetrics(registry: Registry, sources: TableMetricSourc
         this.reset()
         for (const [table, generation] of await sources.liveGenerations())
           this.set({ table }, generation)
+      },
+    }),
+    activeParts: new Gauge({
+      name: 'kappa_table_active_parts',
+      help: 'Active data parts of a physical table: merges keep it bounded; growth means inserts outrun them',
+      labelNames: ['table'] as const,
+      registers: [registry],
+      async collect() {
+        this.reset()
+        for (const { table, parts } of await sources.activeParts()) this.set({ table }, parts)
       },
     }),
   }

@@ -10,7 +10,7 @@ import { factOrderDetail } from '../tables/fact-order-detail.ts'
 const CACHE_MS = 5_000
 
 /**
- * The table gauges (join completeness, live generation per table) read from ClickHouse when
+ * The table gauges (join completeness, live generation and active parts per table) read from ClickHouse when
  * scraped, so the API process and the job process report the same values. A failed read
  * reports nothing rather than failing the scrape.
  */
@@ -53,5 +53,13 @@ export function registerTableMetrics(
         }),
       )
     }, new Map()),
+    activeParts: cached(async () => {
+      const result = await clickhouse.query({
+        query: `SELECT table, toUInt32(count()) AS parts FROM system.parts
+                WHERE active AND database = currentDatabase() GROUP BY table`,
+        format: 'JSONEachRow',
+      })
+      return result.json<{ table: string; parts: number }>()
+    }, []),
   })
 }
