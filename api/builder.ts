@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '../core/clickhouse.ts'
 import type { Logger } from '../core/logger.ts'
 import type { ReplayService } from '../replay/service.ts'
 import type { AsOf } from './shared/as-of.ts'
+import type { DataVersions } from './shared/data-versions.ts'
 
 /** What the process running the API knows of jobs running beside it (embedded mode). */
 export interface LocalJobStatus {
@@ -44,6 +45,8 @@ export interface ApiServices {
   readonly now?: () => number
   /** The schema registry's Confluent API, for `lineage`'s schema versions (null without it). */
   readonly schemaRegistryUrl?: string
+  /** Live generations and job progress kept in memory; answers are cached by them. */
+  readonly versions?: DataVersions
 }
 
 /** Built per request: the services plus who asks and what answered. */

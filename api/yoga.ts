@@ -7,6 +7,7 @@ import type { ApiContext, ApiServices } from './builder.ts'
 import { schema } from './schema.ts'
 import { armorPlugin, bodyLimitPlugin } from './shared/limits.ts'
 import { maskError, observePlugin } from './shared/observe.ts'
+import { cachedViewJobs, responseCachePlugin } from './shared/response-cache.ts'
 
 export interface ApiOptions extends ApiServices {
   /** The process's metrics registry: request latency and errors per operation. */
@@ -21,6 +22,7 @@ export interface ApiOptions extends ApiServices {
 export function createApi(options: ApiOptions): YogaServerInstance<object, ApiContext> {
   const { metrics, ...services } = options
   const logger = services.logger.child({ component: 'api' })
+  const apiMetrics = metrics ? createApiMetrics(metrics) : undefined
   return createYoga<object, ApiContext>({
     schema,
     context: ({ request }) => {
@@ -42,7 +44,17 @@ export function createApi(options: ApiOptions): YogaServerInstance<object, ApiCo
     plugins: [
       bodyLimitPlugin(),
       armorPlugin(),
-      observePlugin(metrics ? createApiMetrics(metrics) : undefined),
+      observePlugin(apiMetrics),
+      // Without data versions (an API over tables nothing tracks) every answer is asked afresh.
+      ...(services.versions
+        ? [
+            responseCachePlugin({
+              versions: services.versions,
+              jobsRead: cachedViewJobs,
+              ...(apiMetrics ? { metrics: apiMetrics.cache } : {}),
+            }),
+          ]
+        : []),
     ],
     logging: {
       debug: (...args) => logger.debug({ args }, 'yoga'),

@@ -97,9 +97,20 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
   })
   if (jobs) await replay.start()
   registerTableMetrics(platform.metrics, platform.clickhouse, platform.logger)
+  // Where the tables stand, kept in memory for the API's cache and its asOf lines.
+  const versions = withApi
+    ? new (await import('../api/shared/data-versions.ts')).DataVersions({
+        clickhouse: platform.clickhouse,
+        redis: platform.redis,
+        namespace: platform.config.namespace,
+        logger: platform.logger,
+      })
+    : undefined
+  await versions?.start()
   // Loaded only when served: graphql-yoga alone takes a second to import.
   const yoga = withApi
     ? (await import('../api/yoga.ts')).createApi({
+        ...(versions ? { versions } : {}),
         ...apiServicesOf(platform, {
           replay,
           localJobs: () =>
@@ -138,6 +149,7 @@ async function serve(platform: Platform, jobNames: string[] | null, withApi: boo
   })
   onShutdown(platform.logger, async () => {
     const unhealthy = runners().some((r) => !r.status.healthy)
+    versions?.stop()
     await replay.stop()
     await jobs?.stop()
     server.close()

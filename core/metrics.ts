@@ -272,6 +272,12 @@ export function createApiMetrics(registry: Registry) {
       labelNames: ['operation', 'code'] as const,
       registers: [registry],
     }),
+    cache: new Counter({
+      name: 'kappa_api_cache_requests_total',
+      help: 'Cacheable GraphQL requests, by whether the response cache answered (hit) or ClickHouse did (miss)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     seconds: new Histogram({
       name: 'kappa_api_request_seconds',
       help: 'Time to execute a GraphQL operation, by top-level field',
