@@ -201,6 +201,8 @@ async function answer(id: number, work: () => Promise<readonly DeploymentOutcome
 function asError(shape: ErrorShape): Error {
   const error = new PlatformError((shape.code ?? 'SINK_WRITE_FAILED') as ErrorCode, shape.message, {
     retriable: shape.retriable ?? true,
+    // What the engine answered: the batch's failure and /health name it.
+    ...(shape.cause ? { cause: new Error(shape.cause) } : {}),
   })
   return error
 }
