@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard'
+import { declaredReads } from '../api/shared/reads.ts'
 import { physicalName } from '../replay/generations.ts'
 import { type BronzeTopicId, topicName, valueSubject } from '../schemas/topics.ts'
 import { type JobEntry, jobCatalogue, tableCatalogue } from '../streams/jobs.ts'
@@ -16,11 +17,10 @@ import { dataPanels, targetsOf } from './grafana/check/panel-queries.ts'
  * job version that built it), the views over it, the GraphQL fields that read it (api/) and the
  * Grafana panels that read it.
  *
- * The GraphQL fields come from the API's source: every read goes through a `ReadScope`
- * (`scope.relation(table)`, `scope.view(view, table)`) in the module that registers the field,
- * with the table imported by name from tables/. The sources ship with the platform (it runs
- * them through tsx), so this works at run time; a test checks it against the tables the
- * resolvers actually ask their scope for.
+ * The GraphQL fields come from what each field declares it reads (`declareReads` in the module
+ * that registers it, api/shared/reads.ts). Every read goes through the field's `ReadScope`,
+ * which refuses a table or view the field did not declare; a test asks every field and checks
+ * that it reads all it declares.
  *
  * The panels come from the committed dashboard JSON (ops/grafana/provisioning/dashboards/json),
  * which a test keeps identical to what the dashboards' TypeScript builds: the platform image has
@@ -160,84 +160,17 @@ export function dashboardReaders(
   return readers
 }
 
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
-
-/** Where the API's modules live. */
-export const apiDir = join(repoRoot, 'api')
-
-const sourcesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true })
-    .flatMap((d) =>
-      d.isDirectory()
-        ? sourcesUnder(join(dir, d.name))
-        : d.name.endsWith('.ts')
-          ? [join(dir, d.name)]
-          : [],
-    )
-    .sort()
-
-/** TypeScript without block comments and whole-line `//` comments (`//` in a URL stays). */
-const withoutTsComments = (text: string) =>
-  text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/^\s*\/\/[^\n]*/gm, '')
-
-const identifier = '[A-Za-z_$][\\w$]*'
-/** `import { a, b as c, type T } from '…/tables/x.ts'` */
-const tableImport = /import\s*\{([^}]*)\}\s*from\s*'(\.{1,2}\/(?:[^']*\/)?tables\/[^']+\.ts)'/g
-/** `scope.relation(table)` and `scope.view(view, table)`: the table argument. */
-const scopeRead = new RegExp(
-  `\\.(?:relation\\(\\s*(${identifier})|view\\(\\s*${identifier}\\s*,\\s*(${identifier}))\\s*\\)`,
-  'g',
-)
-const queryField = /builder\.queryField\(\s*['"](\w+)['"]/g
-
 /**
- * The names each GraphQL Query field reads, from the API's modules: a `scope.relation(t)`
- * reads table `t`, a `scope.view(v, t)` reads the views of `t` (which one is chosen per
- * request), where `t` is a table the module imports by name from tables/. A read belongs to
- * the field registered before it in the module, or to every field of the module when it comes
- * before the first. A table argument that is not imported by name is one the resolver picks
- * at run time from the catalogue (the pipeline view counts every table's rows): it reads each.
+ * The names each GraphQL Query field reads, from the fields' declarations (`declareReads`, next
+ * to each `builder.queryField`): every table and view it declares, by name. Loading the schema
+ * loads every field's module, and with it every declaration.
  */
-export async function apiReaders(
-  tables: readonly TableDefinition[],
-  dir: string = apiDir,
-): Promise<Map<string, ApiReader[]>> {
-  const byName = new Map(tables.map((t) => [t.name, t]))
+async function apiReaders(): Promise<Map<string, ApiReader[]>> {
+  await import('../api/schema.ts')
   const readers = new Map<string, ApiReader[]>()
-  const add = (name: string, reader: ApiReader) => {
-    const list = readers.get(name) ?? []
-    if (!list.some((r) => r.field === reader.field)) list.push(reader)
-    readers.set(name, list)
-  }
-  for (const file of sourcesUnder(dir)) {
-    const source = withoutTsComments(readFileSync(file, 'utf8'))
-    const fields = [...source.matchAll(queryField)].map((m) => ({ field: m[1]!, at: m.index }))
-    if (fields.length === 0) continue
-    const imported = new Map<string, TableDefinition>()
-    for (const [, list, from] of source.matchAll(tableImport)) {
-      const module = (await import(pathToFileURL(resolve(dirname(file), from!)).href)) as Record<
-        string,
-        unknown
-      >
-      for (const binding of list!.split(',').map((b) => b.trim())) {
-        if (binding === '' || binding.startsWith('type ')) continue
-        const [exported, local = exported] = binding.split(/\s+as\s+/) as [string, string?]
-        const value = module[exported] as TableDefinition | undefined
-        if (value && byName.get(value.name) === value) imported.set(local!, value)
-      }
-    }
-    const moduleName = relative(repoRoot, file).split('\\').join('/')
-    for (const read of source.matchAll(scopeRead)) {
-      const argument = read[1] ?? read[2]!
-      const names = imported.has(argument)
-        ? read[1] !== undefined
-          ? [imported.get(argument)!.name]
-          : (imported.get(argument)!.derivedViews ?? []).map((v) => v.name)
-        : tables.map((t) => t.name)
-      const owners = fields.filter((f) => f.at < read.index)
-      for (const { field } of owners.length > 0 ? owners.slice(-1) : fields) {
-        for (const name of names) add(name, { field, module: moduleName })
-      }
+  for (const { field, module, tables, views } of declaredReads()) {
+    for (const { name } of [...tables, ...views]) {
+      readers.set(name, [...(readers.get(name) ?? []), { field, module }])
     }
   }
   for (const list of readers.values()) list.sort((a, b) => a.field.localeCompare(b.field))
@@ -280,15 +213,13 @@ export async function declaredLineage(
     readonly topicPrefix?: string
     readonly tables?: Readonly<Record<string, TableDefinition>>
     readonly dashboards?: readonly DashboardSource[]
-    /** The API's modules (default: api/). */
-    readonly apiDir?: string
   } = {},
 ): Promise<TableLineage[]> {
   const tables = Object.values(options.tables ?? tableCatalogue)
   const byTable = writers()
   const names = tables.flatMap((t) => [t.name, ...(t.derivedViews ?? []).map((v) => v.name)])
   const readers = dashboardReaders(names, options.dashboards ?? committedDashboards())
-  const fields = await apiReaders(tables, options.apiDir)
+  const fields = await apiReaders()
   return tables.flatMap((table): TableLineage[] => {
     const entry = byTable.get(table.name)
     const inputs = (entry ? inputsOf(entry, options.topicPrefix ?? '') : []).map((input) => ({

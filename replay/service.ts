@@ -1,5 +1,4 @@
 import { PlatformError } from '../core/errors.ts'
-import { withRetries } from '../core/kafka-errors.ts'
 import type { Logger } from '../core/logger.ts'
 import type { Platform } from '../core/platform.ts'
 import { topicName } from '../schemas/topics.ts'
@@ -7,6 +6,7 @@ import { deploymentOf } from '../streams/deployment.ts'
 import type { DeploymentHandle, DeploymentSpec, JobHost } from '../streams/job-host.ts'
 import { type JobEntry, jobCatalogue } from '../streams/jobs.ts'
 import type { FaultInjector } from '../streams/runtime/faults.ts'
+import { lagOf, logOffsets, type PartitionOffsets, totalLag } from '../streams/runtime/lag.ts'
 import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
 import { diffTable, identical, type TableDiff } from './diff.ts'
 import {
@@ -161,13 +161,12 @@ export class ReplayService {
         const entry = this.entryOrThrow(name)
         const known = await listJobGenerations(platform.clickhouse, name)
         const generation = Math.max(0, ...known.map((g) => g.generation)) + 1
-        const inputs = []
-        for (const id of entry.job.inputs) {
-          const topic = topicName(id, platform.config.topicPrefix)
-          for (const o of await withRetries(() => admin.fetchTopicOffsets(topic))) {
-            inputs.push({ topic, partition: o.partition, low: o.low, end: o.high })
-          }
-        }
+        const inputs = (await logOffsets(admin, this.inputTopics(entry))).map((o) => ({
+          topic: o.topic,
+          partition: o.partition,
+          low: o.low.toString(),
+          end: o.high.toString(),
+        }))
         plans.push({
           job: name,
           jobVersion: entry.job.version,
@@ -393,18 +392,21 @@ export class ReplayService {
   }
 
   private async lowsOf(entry: JobEntry): Promise<Map<string, bigint>> {
-    const { platform } = this.options
-    const admin = platform.kafka.admin()
+    const offsets = await this.inputOffsets(entry)
+    return new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, o.low]))
+  }
+
+  /** The job's input topics, with the configured prefix. */
+  private inputTopics(entry: JobEntry): string[] {
+    return entry.job.inputs.map((id) => topicName(id, this.options.platform.config.topicPrefix))
+  }
+
+  /** The offsets of the job's input partitions now, through an admin client of its own. */
+  private async inputOffsets(entry: JobEntry): Promise<PartitionOffsets[]> {
+    const admin = this.options.platform.kafka.admin()
     await admin.connect()
     try {
-      const lows = new Map<string, bigint>()
-      for (const id of entry.job.inputs) {
-        const topic = topicName(id, platform.config.topicPrefix)
-        for (const o of await withRetries(() => admin.fetchTopicOffsets(topic))) {
-          lows.set(`${topic}:${o.partition}`, BigInt(o.low))
-        }
-      }
-      return lows
+      return await logOffsets(admin, this.inputTopics(entry))
     } finally {
       await admin.disconnect()
     }
@@ -444,7 +446,10 @@ export class ReplayService {
       consumed += Number((next < end ? next : end) - low)
       if (next < end) atTargets = false
     }
-    const lag = atTargets ? await this.lagOf(build, checkpoints) : Number.POSITIVE_INFINITY
+    // Past the targets, lag is to the inputs' ends now (the live generation keeps them moving).
+    const lag = atTargets
+      ? totalLag(lagOf(await this.inputOffsets(build.entry), checkpoints))
+      : Number.POSITIVE_INFINITY
     const now = Date.now()
     const before = build.progress.consumed
     build.samples = [...build.samples.filter((s) => now - s.at <= 10_000), { at: now, consumed }]
@@ -478,27 +483,6 @@ export class ReplayService {
       progress.pendingFlushes === 0 &&
       progress.lag <= (this.options.lagThreshold ?? 100)
     )
-  }
-
-  /** Records at the inputs' ends now, beyond what the build applied. */
-  private async lagOf(build: Build, checkpoints: Map<string, bigint>): Promise<number> {
-    const { platform } = this.options
-    const admin = platform.kafka.admin()
-    await admin.connect()
-    try {
-      let lag = 0
-      for (const id of build.entry.job.inputs) {
-        const topic = topicName(id, platform.config.topicPrefix)
-        for (const o of await withRetries(() => admin.fetchTopicOffsets(topic))) {
-          const slot = `${topic}:${o.partition}`
-          const next = (checkpoints.get(slot) ?? BigInt(o.low) - 1n) + 1n
-          if (BigInt(o.high) > next) lag += Number(BigInt(o.high) - next)
-        }
-      }
-      return lag
-    } finally {
-      await admin.disconnect()
-    }
   }
 
   /** Caught up: recorded, compared with the live generation (full builds), then decided. */

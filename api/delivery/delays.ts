@@ -7,15 +7,21 @@ import { apiError } from '../errors.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { checkPageSize, decodeCursor, encodeCursor } from '../shared/pagination.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import { isoTime, PageInfo, Quadrant, quadrantOfRank, rankOfQuadrant } from '../shared/types.ts'
 
 const DelayStatus = builder.enumType('DelayStatus', {
   values: {
     OPEN: {
       value: 'open',
-      description: 'Past its promised day (by the event-time watermark), not delivered',
+      description:
+        "Not delivered, and its promised day is before the UTC day of the answer's asOf.watermark",
     },
-    DELIVERED_LATE: { value: 'delivered_late', description: 'Delivered after its promised day' },
+    DELIVERED_LATE: {
+      value: 'delivered_late',
+      description:
+        'Delivered after its promised day; final, so listed whatever the watermark (deliveredAt may be after asOf.watermark)',
+    },
     ALL: { value: 'all', description: 'Both' },
   },
 })
@@ -79,7 +85,7 @@ const DeliveryDelay = builder.objectRef<DelayRow>('DeliveryDelay').implement({
     status: t.field({ type: DelayStatus, resolve: (r) => r.delay_state }),
     daysLate: t.exposeInt('days_late', {
       description:
-        'Whole UTC calendar days past the promised day: at delivery, or as of the watermark while open.',
+        "Whole UTC calendar days past the promised day: at delivery (DELIVERED_LATE), or at the answer's asOf.watermark (OPEN: the watermark's UTC day minus the promised day).",
     }),
     purchaseAt: t.string({ nullable: true, resolve: (r) => isoTime(r.purchase_at) }),
     estimatedDeliveryAt: t.string({ resolve: (r) => isoTime(r.estimated_delivery_at)! }),
@@ -146,11 +152,15 @@ const isCursor =
   (v: unknown): v is unknown[] =>
     Array.isArray(v) && v[0] === orderBy && v.length === (orderBy === 'TIER_THEN_DAYS' ? 4 : 3)
 
+const reads = declareReads('deliveryDelays', import.meta.url, {
+  tables: [orderDelay, factSalesItems, factOrderDetail],
+})
+
 builder.queryField('deliveryDelays', (t) =>
   t.field({
     type: DeliveryDelayConnection,
     description:
-      'Orders past their promised date, open (by the event-time watermark) or delivered late, with their items and portfolio tier; by default best tier first, then most days late.',
+      "Orders past their promised date, open at the answer's asOf.watermark or delivered late (whenever delivered), with their items and portfolio tier; by default best tier first, then most days late. No order is open while the watermark is unknown (null).",
     args: {
       filter: t.arg({ type: DelayFilter, required: false }),
       orderBy: t.arg({ type: DelayOrder, required: false, defaultValue: 'TIER_THEN_DAYS' }),
@@ -168,9 +178,14 @@ builder.queryField('deliveryDelays', (t) =>
       const minDaysLate = filter.minDaysLate ?? 1
       if (minDaysLate < 0) throw apiError('BAD_USER_INPUT', 'minDaysLate must not be negative')
       const after = args.after ? decodeCursor(args.after, isCursor(orderBy)).slice(1) : null
-      const scope = await ReadScope.open(ctx, orderDelay, args.generation)
-      const states =
+      const scope = await ReadScope.open(ctx, reads, orderDelay, args.generation)
+      // Read before the rows, which are then at least as new: every order overdue at this
+      // watermark has its open row (each partition's own watermark is at or past it).
+      const asOf = await scope.asOf(ctx, info)
+      const asked =
         filter.status && filter.status !== 'all' ? [filter.status] : ['open', 'delivered_late']
+      // Without a watermark no order is open by it.
+      const states = asOf.watermark === null ? asked.filter((s) => s !== 'open') : asked
       const conditions = ['days_late >= {minDaysLate:Int32}']
       if (filter.customerState) conditions.push('customer_state = {customerState:String}')
       if (filter.category)
@@ -178,6 +193,8 @@ builder.queryField('deliveryDelays', (t) =>
       if (filter.tier) conditions.push('tier_rank = {tierRank:UInt8}')
       const params = {
         states,
+        // The watermark's UTC day, as ISO-8601 puts it first.
+        watermarkDay: asOf.watermark?.slice(0, 10) ?? '1970-01-01',
         minDaysLate,
         customerState: filter.customerState ?? '',
         category: filter.category ?? '',
@@ -185,14 +202,21 @@ builder.queryField('deliveryDelays', (t) =>
         after: (after ?? []).map(String),
         limit: first + 1,
       }
+      // An open row holds its days late at its own partition's watermark, which may be past the
+      // job's (the lowest); the answer counts them at the one it reports, and leaves out those
+      // not overdue yet at it, so ranking, filters and cursors see the value asOf explains.
+      // A late delivery is final: listed with its days late whatever the watermark.
       const matching = `
         WITH
           portfolio AS (${portfolioQuery({ salesItems: scope.relation(factSalesItems) })}),
           delays AS (
-            SELECT order_id, customer_id, delay_state, delay_days AS days_late, purchase_at,
-              estimated_delivery_at, delivered_customer_at
+            SELECT order_id, customer_id, delay_state, purchase_at, estimated_delivery_at,
+              delivered_customer_at,
+              if(delay_state = 'open',
+                toInt32(dateDiff('day', toDate(estimated_delivery_at, 'UTC'), {watermarkDay:Date})),
+                delay_days) AS days_late
             FROM ${scope.relation(orderDelay)}
-            WHERE delay_state IN {states:Array(String)}
+            WHERE has({states:Array(String)}, delay_state) AND days_late > 0
           ),
           lines AS (
             SELECT d.order_id AS order_id, d.order_item_id AS order_item_id,
@@ -232,7 +256,7 @@ builder.queryField('deliveryDelays', (t) =>
         hasNextPage: page.length > first,
         totalCount: count?.n ?? 0,
         orderBy,
-        asOf: await scope.asOf(ctx, info),
+        asOf,
       }
     },
   }),

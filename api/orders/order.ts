@@ -9,6 +9,7 @@ import type { ReadRow } from '../../tables/table.ts'
 import { builder } from '../builder.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import { isoTime, Quadrant, quadrantOfRank } from '../shared/types.ts'
 
 type LeadRow = ReadRow<typeof factOrderLeadDays>
@@ -452,6 +453,17 @@ const newest = (items: readonly DetailRow[]): DetailRow | undefined =>
     undefined,
   )
 
+const reads = declareReads('order', import.meta.url, {
+  tables: [
+    factOrderLeadDays,
+    factOrderDetail,
+    factSalesItems,
+    factReviewAnswerLeadDays,
+    pipelineAudit,
+    dimUserLocation,
+  ],
+})
+
 builder.queryField('order', (t) =>
   t.field({
     type: Order,
@@ -468,7 +480,7 @@ builder.queryField('order', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const id = args.id
-      const scope = await ReadScope.open(ctx, factOrderLeadDays, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factOrderLeadDays, args.generation)
       const params = { id }
       const [leads, items, reviews, audits] = await Promise.all([
         select<LeadRow>(

@@ -5,12 +5,14 @@ import { liveGenerations } from '../../replay/generations.ts'
 import { topicName } from '../../schemas/topics.ts'
 import { type Deployment, deploymentOf } from '../../streams/deployment.ts'
 import { type JobEntry, jobCatalogue } from '../../streams/jobs.ts'
+import { lagOf, logOffsets, type PartitionOffsets, totalLag } from '../../streams/runtime/lag.ts'
 import { readCheckpoints, stateKeys } from '../../streams/runtime/state-store.ts'
 import type { TableDefinition } from '../../tables/table.ts'
 import { type ApiContext, builder, type LocalJobStatus } from '../builder.ts'
 import { apiError } from '../errors.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 
 type JobStateValue =
   | 'running'
@@ -24,7 +26,8 @@ type JobStateValue =
 
 type StateSource = 'process' | 'consumer_group'
 
-interface PartitionLag {
+/** One input partition as the view answers it: offsets as strings, unknowns null. */
+interface PartitionAnswer {
   readonly topic: string
   readonly partition: number
   readonly logEndOffset: string | null
@@ -46,7 +49,7 @@ interface JobAnswer {
   readonly members: number | null
   readonly pendingFlushes: number | null
   readonly groupJoins: number | null
-  readonly partitions: readonly PartitionLag[] | null
+  readonly partitions: readonly PartitionAnswer[] | null
   readonly lag: number | null
   readonly recordsApplied: number | null
   readonly recordsPerSecond: number | null
@@ -97,7 +100,7 @@ const PipelineStateSource = builder.enumType('PipelineStateSource', {
   },
 })
 
-const PipelinePartition = builder.objectRef<PartitionLag>('PipelinePartition').implement({
+const PipelinePartition = builder.objectRef<PartitionAnswer>('PipelinePartition').implement({
   description: 'One input partition of a job: how far its log goes and how far the job applied it.',
   fields: (t) => ({
     topic: t.exposeString('topic', { description: 'Input topic (with the topic prefix).' }),
@@ -265,10 +268,7 @@ class KafkaReads {
   private admin: Admin | undefined
   private connecting: Promise<Admin> | undefined
   private topics: Promise<Set<string>> | undefined
-  private readonly offsets = new Map<
-    string,
-    Promise<ReadonlyArray<{ partition: number; high: string; low: string }>>
-  >()
+  private readonly offsets = new Map<string, Promise<readonly PartitionOffsets[]>>()
 
   constructor(private readonly ctx: ApiContext) {}
 
@@ -290,14 +290,13 @@ class KafkaReads {
   }
 
   /** Partitions of `topic` with their low and high offsets; none when it does not exist. */
-  async topicOffsets(topic: string) {
+  async topicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
     let known = this.offsets.get(topic)
     if (!known) {
       known = (async () => {
         if (!(await this.existing()).has(topic)) return []
-        const admin = await this.connect()
-        const ends = await withRetries(() => admin.fetchTopicOffsets(topic))
-        return [...ends].sort((a, b) => a.partition - b.partition)
+        const offsets = await logOffsets(await this.connect(), [topic])
+        return offsets.sort((a, b) => a.partition - b.partition)
       })()
       this.offsets.set(topic, known)
     }
@@ -349,35 +348,44 @@ function fromGroup(group: GroupDescription | undefined): {
   }
 }
 
-/** Lag of every input partition of a deployment, from Kafka end offsets and Redis checkpoints. */
+/**
+ * Every input partition of a deployment, from Kafka end offsets and Redis checkpoints, and their
+ * total lag; what cannot be read without one of them is null.
+ */
 async function partitionsOf(
   ctx: ApiContext,
   kafka: KafkaReads | undefined,
   entry: JobEntry,
   checkpoints: ReadonlyMap<string, bigint> | undefined,
-): Promise<PartitionLag[] | null> {
+): Promise<{ partitions: PartitionAnswer[] | null; lag: number | null }> {
   const inputs = entry.job.inputs.map((id) => topicName(id, ctx.topicPrefix))
   if (kafka) {
-    const lags: PartitionLag[] = []
-    for (const topic of [...inputs].sort()) {
-      for (const { partition, high, low } of await kafka.topicOffsets(topic)) {
-        const applied = checkpoints?.get(`${topic}:${partition}`)
-        const next = applied === undefined ? BigInt(low) : applied + 1n
-        const end = BigInt(high)
-        lags.push({
-          topic,
-          partition,
-          logEndOffset: high,
-          checkpoint: applied === undefined ? null : applied.toString(),
-          lag: checkpoints ? Number(end > next ? end - next : 0n) : null,
-        })
-      }
+    const offsets: PartitionOffsets[] = []
+    for (const topic of [...inputs].sort()) offsets.push(...(await kafka.topicOffsets(topic)))
+    // Without Redis no checkpoint is known, so neither is any lag: the log ends still are.
+    if (!checkpoints) {
+      const partitions = offsets.map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        logEndOffset: o.high.toString(),
+        checkpoint: null,
+        lag: null,
+      }))
+      return { partitions, lag: null }
     }
-    return lags
+    const lags = lagOf(offsets, checkpoints)
+    const partitions = lags.map((p) => ({
+      topic: p.topic,
+      partition: p.partition,
+      logEndOffset: p.high.toString(),
+      checkpoint: p.checkpoint === null ? null : p.checkpoint.toString(),
+      lag: p.lag,
+    }))
+    return { partitions, lag: totalLag(lags) }
   }
-  if (!checkpoints) return null
+  if (!checkpoints) return { partitions: null, lag: null }
   const wanted = new Set(inputs)
-  return [...checkpoints]
+  const partitions = [...checkpoints]
     .map(([slot, offset]) => {
       const at = slot.lastIndexOf(':')
       return { topic: slot.slice(0, at), partition: Number(slot.slice(at + 1)), offset }
@@ -391,6 +399,7 @@ async function partitionsOf(
       checkpoint: c.offset.toString(),
       lag: null,
     }))
+  return { partitions, lag: null }
 }
 
 async function jobAnswer(
@@ -422,11 +431,13 @@ async function jobAnswer(
     ((ctx.redis && (await ctx.redis.get(stateKeys(deployment.stateNamespace).consumer))) ||
       deployment.groupId)
   const group = kafka && groupId ? await kafka.group(groupId) : undefined
-  const partitions = deployment ? await partitionsOf(ctx, kafka, entry, checkpoints) : null
+  const { partitions, lag } = deployment
+    ? await partitionsOf(ctx, kafka, entry, checkpoints)
+    : { partitions: null, lag: null }
   let deadLetters: number | null = null
   if (kafka && deployment) {
     const offsets = await kafka.topicOffsets(deployment.deadLetterTopic)
-    deadLetters = offsets.reduce((sum, o) => sum + Number(BigInt(o.high) - BigInt(o.low)), 0)
+    deadLetters = offsets.reduce((sum, o) => sum + Number(o.high - o.low), 0)
   }
   const observed = local
     ? { ...fromProcess(local), source: 'process' as const }
@@ -455,9 +466,7 @@ async function jobAnswer(
     pendingFlushes: local?.pendingFlushes ?? null,
     groupJoins: local?.groupJoins ?? null,
     partitions,
-    lag: partitions?.every((p) => p.lag !== null)
-      ? partitions.reduce((sum, p) => sum + p.lag!, 0)
-      : null,
+    lag,
     recordsApplied: applied,
     recordsPerSecond: typeof rate === 'number' && Number.isFinite(rate) ? rate : null,
     deadLetters,
@@ -471,6 +480,10 @@ const furthestBehind = (a: AsOf, b: AsOf): AsOf => {
   if (a.watermark !== b.watermark) return a.watermark < b.watermark ? a : b
   return (b.freshnessSeconds ?? 0) > (a.freshnessSeconds ?? 0) ? b : a
 }
+
+const reads = declareReads('pipeline', import.meta.url, {
+  tables: Object.values(jobCatalogue).flatMap((entry) => Object.values(entry.tables)),
+})
 
 builder.queryField('pipeline', (t) =>
   t.field({
@@ -505,7 +518,7 @@ builder.queryField('pipeline', (t) =>
       for (const entry of entries) {
         if (requested === null && !live.has(entry.job.name)) continue
         const primary = Object.values(entry.tables)[0] as TableDefinition
-        scopes.set(entry.job.name, await ReadScope.open(ctx, primary, requested))
+        scopes.set(entry.job.name, await ReadScope.open(ctx, reads, primary, requested))
       }
       if (scopes.size === 0) throw apiError('NOT_FOUND', 'no job has a live generation yet')
 

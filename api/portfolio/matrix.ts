@@ -11,6 +11,7 @@ import {
 } from '../sales/range.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import { Quadrant } from '../shared/types.ts'
 import {
   PortfolioQuadrantTotal,
@@ -122,6 +123,8 @@ const PortfolioMatrix = builder.objectRef<Matrix>('PortfolioMatrix').implement({
   }),
 })
 
+const reads = declareReads('portfolioMatrix', import.meta.url, { tables: [factSalesItems] })
+
 builder.queryField('portfolioMatrix', (t) =>
   t.field({
     type: PortfolioMatrix,
@@ -135,7 +138,7 @@ builder.queryField('portfolioMatrix', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const range = monthRange(args)
-      const scope = await ReadScope.open(ctx, factSalesItems, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factSalesItems, args.generation)
       const products = await select<ProductRow>(
         ctx,
         `SELECT product_id, category_name_english, units, revenue, avg_unit_price, median_units,

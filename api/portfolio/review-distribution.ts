@@ -5,6 +5,7 @@ import { orderTierQuery, type QuadrantId, quadrants } from '../../tables/portfol
 import { builder } from '../builder.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import { Quadrant, quadrantOfRank } from '../shared/types.ts'
 import {
   addScore,
@@ -82,6 +83,10 @@ const ReviewDistribution = builder.objectRef<Distribution>('ReviewDistribution')
   }),
 })
 
+const reads = declareReads('reviewDistribution', import.meta.url, {
+  tables: [factReviewAnswerLeadDays, factSalesItems, factOrderDetail],
+})
+
 builder.queryField('reviewDistribution', (t) =>
   t.field({
     type: ReviewDistribution,
@@ -101,7 +106,7 @@ builder.queryField('reviewDistribution', (t) =>
       }),
     },
     resolve: async (_root, args, ctx, info) => {
-      const scope = await ReadScope.open(ctx, factReviewAnswerLeadDays, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factReviewAnswerLeadDays, args.generation)
       const rows = await select<{ rank_of_order: number; score: number; reviews: number }>(
         ctx,
         `SELECT ifNull(t.tier_rank, 4) AS rank_of_order, r.review_score AS score,

@@ -2,6 +2,7 @@ import { factReviewAnswerLeadDays } from '../../tables/fact-review-answer-lead-d
 import { builder } from '../builder.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import {
   addScore,
   distributionOf,
@@ -84,6 +85,10 @@ const ReviewsByDelay = builder.objectRef<ByDelay>('ReviewsByDelay').implement({
   }),
 })
 
+const reads = declareReads('reviewsByDelay', import.meta.url, {
+  tables: [factReviewAnswerLeadDays],
+})
+
 builder.queryField('reviewsByDelay', (t) =>
   t.field({
     type: ReviewsByDelay,
@@ -97,7 +102,7 @@ builder.queryField('reviewsByDelay', (t) =>
       }),
     },
     resolve: async (_root, args, ctx, info) => {
-      const scope = await ReadScope.open(ctx, factReviewAnswerLeadDays, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factReviewAnswerLeadDays, args.generation)
       const rows = await select<{
         delay_group: DelayGroupValue
         score: number

@@ -10,6 +10,7 @@ import {
 } from '../sales/range.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import {
   PortfolioQuadrantTotal,
   PortfolioThresholds,
@@ -117,6 +118,8 @@ const PortfolioSummary = builder.objectRef<Summary>('PortfolioSummary').implemen
   }),
 })
 
+const reads = declareReads('portfolioSummary', import.meta.url, { tables: [factSalesItems] })
+
 builder.queryField('portfolioSummary', (t) =>
   t.field({
     type: PortfolioSummary,
@@ -129,7 +132,7 @@ builder.queryField('portfolioSummary', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const range = monthRange(args)
-      const scope = await ReadScope.open(ctx, factSalesItems, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factSalesItems, args.generation)
       const cells = await select<CellRow>(
         ctx,
         `SELECT category_name, quadrant,

@@ -2,6 +2,7 @@ import { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
 import { builder } from '../builder.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import {
   type MonthRange,
   monthArgDescriptions,
@@ -90,6 +91,8 @@ const LeadTimeByMonth = builder.objectRef<LeadTime>('LeadTimeByMonth').implement
   }),
 })
 
+const reads = declareReads('leadTimeByMonth', import.meta.url, { tables: [factOrderLeadDays] })
+
 builder.queryField('leadTimeByMonth', (t) =>
   t.field({
     type: LeadTimeByMonth,
@@ -106,7 +109,7 @@ builder.queryField('leadTimeByMonth', (t) =>
     },
     resolve: async (_root, args, ctx, info) => {
       const range = monthRange(args)
-      const scope = await ReadScope.open(ctx, factOrderLeadDays, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factOrderLeadDays, args.generation)
       const delivered = "status = 'delivered_customer'"
       const months = await select<LeadRow>(
         ctx,

@@ -5,6 +5,7 @@ import { apiError } from '../errors.ts'
 import { salesGenerationDescription } from '../portfolio/types.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import {
   type MonthRange,
   monthArgDescriptions,
@@ -108,6 +109,8 @@ const MonthlySales = builder.objectRef<Monthly>('MonthlySales').implement({
   }),
 })
 
+const reads = declareReads('monthlySales', import.meta.url, { views: [byProduct, byCategory] })
+
 builder.queryField('monthlySales', (t) =>
   t.field({
     type: MonthlySales,
@@ -133,7 +136,7 @@ builder.queryField('monthlySales', (t) =>
         throw apiError('BAD_USER_INPUT', 'key is not taken when by is ALL', { argument: 'key' })
       }
       const range = monthRange(args)
-      const scope = await ReadScope.open(ctx, factSalesItems, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factSalesItems, args.generation)
       const conditions = monthConditions(range)
       if (by === 'PRODUCT') conditions.push('product_id = {key:String}')
       if (by === 'CATEGORY') conditions.push('category_name = {key:String}')

@@ -4,6 +4,7 @@ import { salesGenerationDescription } from '../portfolio/types.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { checkPageSize, MAX_PAGE_SIZE } from '../shared/pagination.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 import {
   type MonthRange,
   monthArgDescriptions,
@@ -110,6 +111,8 @@ const SalesRanking = builder.objectRef<Rankings>('SalesRanking').implement({
   }),
 })
 
+const reads = declareReads('salesRankings', import.meta.url, { tables: [factSalesItems] })
+
 builder.queryField('salesRankings', (t) =>
   t.field({
     type: SalesRanking,
@@ -130,7 +133,7 @@ builder.queryField('salesRankings', (t) =>
       const first = checkPageSize(args.first ?? 10)
       const range = monthRange(args)
       const by = args.by as RankBy
-      const scope = await ReadScope.open(ctx, factSalesItems, args.generation)
+      const scope = await ReadScope.open(ctx, reads, factSalesItems, args.generation)
       const conditions = ['NOT canceled', ...monthConditions(range)]
       if (by === 'CATEGORY') conditions.push('category_name IS NOT NULL')
       const key = by === 'CATEGORY' ? 'assumeNotNull(category_name)' : 'product_id'

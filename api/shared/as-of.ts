@@ -7,6 +7,7 @@ import { type DerivedView, defaultOf, type TableDefinition } from '../../tables/
 import type { ApiContext } from '../builder.ts'
 import { builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
+import type { FieldReads } from './reads.ts'
 
 /** Which generation answered a field, and the event time the tables reflect. */
 export interface AsOf {
@@ -51,10 +52,13 @@ function emptyRelation(table: TableDefinition): string {
 
 /**
  * Where one field reads from: the generation of its primary table's job (the live one unless
- * asked), applied to every table of that job; other jobs' tables are read live.
+ * asked), applied to every table of that job; other jobs' tables are read live. It hands out
+ * only the tables and views the field declared it reads (`declareReads`), which is what the
+ * lineage says the field reads.
  */
 export class ReadScope {
   private constructor(
+    private readonly reads: FieldReads,
     readonly job: string,
     readonly generation: number,
     /** Live generation of each job, by job name. */
@@ -63,17 +67,20 @@ export class ReadScope {
 
   static async open(
     ctx: ApiContext,
+    reads: FieldReads,
     primary: TableDefinition,
     requested: number | null | undefined,
   ): Promise<ReadScope> {
     const entry = writerOf.get(primary.name)
     if (!entry) throw new Error(`no job writes ${primary.name}`)
     const job = entry.job.name
-    const live = await liveGenerations(ctx.clickhouse)
+    // From memory when the process keeps data versions; a job not seen there yet is asked for.
+    const remembered = ctx.versions?.liveGenerations()
+    const live = remembered?.has(job) ? remembered : await liveGenerations(ctx.clickhouse)
     if (requested === null || requested === undefined) {
       const generation = live.get(job)
       if (generation === undefined) throw apiError('NOT_FOUND', `${job} has no live generation yet`)
-      return new ReadScope(job, generation, live)
+      return new ReadScope(reads, job, generation, live)
     }
     const known = (await listJobGenerations(ctx.clickhouse, job)).filter((g) => !g.dropped)
     if (!known.some((g) => g.generation === requested)) {
@@ -81,7 +88,7 @@ export class ReadScope {
         generations: known.map((g) => g.generation),
       })
     }
-    return new ReadScope(job, requested, live)
+    return new ReadScope(reads, job, requested, live)
   }
 
   /**
@@ -89,16 +96,29 @@ export class ReadScope {
    * whose job has not run yet reads as empty, so a view joining it still answers.
    */
   relation(table: TableDefinition): string {
-    const writer = writerOf.get(table.name)?.job.name
-    if (writer === undefined || !this.live.has(writer)) return emptyRelation(table)
-    if (writer !== this.job || this.live.get(writer) === this.generation) return table.name
-    return `(SELECT *, ${this.generation} AS generation FROM ${physicalName(table.name, this.generation)} FINAL)`
+    if (!this.reads.tables.some((t) => t.name === table.name)) this.undeclared(table.name)
+    return this.source(table)
   }
 
   /** A derived view of `table`, read at the same generation. */
   view(view: DerivedView, table: TableDefinition): string {
-    const source = this.relation(table)
+    if (!this.reads.views.some((v) => v.name === view.name)) this.undeclared(view.name)
+    const source = this.source(table)
     return source === table.name ? view.name : `(${view.query(source)})`
+  }
+
+  /** A read the field did not declare is a bug in its module: the lineage would miss it. */
+  private undeclared(name: string): never {
+    const { field, module } = this.reads
+    throw new Error(`${field} reads ${name}, which it does not declare (declareReads in ${module})`)
+  }
+
+  /** `relation` without the check: a view reads its table's relation, not the table. */
+  private source(table: TableDefinition): string {
+    const writer = writerOf.get(table.name)?.job.name
+    if (writer === undefined || !this.live.has(writer)) return emptyRelation(table)
+    if (writer !== this.job || this.live.get(writer) === this.generation) return table.name
+    return `(SELECT *, ${this.generation} AS generation FROM ${physicalName(table.name, this.generation)} FINAL)`
   }
 
   /** The generation and event time behind the answer; also recorded for `extensions.asOf`. */
@@ -113,7 +133,10 @@ export class ReadScope {
         Object.keys(entry.tables),
         this.generation,
       )
-      const progress = await readProgress(ctx.redis, stateKeys(stateNamespace).progress)
+      const progress =
+        (this.live.get(this.job) === this.generation
+          ? ctx.versions?.progressOf(this.job)
+          : undefined) ?? (await readProgress(ctx.redis, stateKeys(stateNamespace).progress))
       const marks = progress.map((p) => p.watermark)
       if (marks.length > 0 && marks.every((m) => m !== null)) {
         watermark = new Date(Math.min(...(marks as number[]))).toISOString()

@@ -11,6 +11,7 @@ import { type ApiContext, builder } from '../builder.ts'
 import { apiError } from '../errors.ts'
 import { type AsOf, AsOfRef, ReadScope } from '../shared/as-of.ts'
 import { select } from '../shared/query.ts'
+import { declareReads } from '../shared/reads.ts'
 
 type Dimension = 'product' | 'category'
 
@@ -228,6 +229,11 @@ const viewOf = (dimension: Dimension) => {
   return { view, key: dimension === 'product' ? 'product_id' : 'category_name' }
 }
 
+const reads = declareReads('topK', import.meta.url, {
+  tables: [topkRankings],
+  views: [viewOf('product').view, viewOf('category').view],
+})
+
 builder.queryField('topK', (t) =>
   t.field({
     type: TopKRanking,
@@ -265,7 +271,7 @@ builder.queryField('topK', (t) =>
       const bucket = args.bucket as BucketKind
       const dimension = (args.dimension ?? 'product') as Dimension
       const asked = args.at === null || args.at === undefined ? null : parseTime(args.at)
-      const scope = await ReadScope.open(ctx, topkRankings, args.generation)
+      const scope = await ReadScope.open(ctx, reads, topkRankings, args.generation)
       const rankings = scope.relation(topkRankings)
       const where = 'dimension = {dimension:String} AND bucket_kind = {bucket:String}'
       const asOf = await scope.asOf(ctx, info)

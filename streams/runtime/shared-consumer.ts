@@ -10,6 +10,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner.ts'
 import { ErrorRateBreaker, type ErrorRateBreakerOptions } from './error-rate-breaker.ts'
 import type { DeploymentOutcome, DeploymentRun, TaskExecutor } from './executor.ts'
 import type { FaultInjector } from './faults.ts'
+import { lagOf, logOffsets } from './lag.ts'
 import { readCheckpoints, stateKeys } from './state-store.ts'
 
 export interface SharedConsumerOptions {
@@ -683,19 +684,21 @@ export class SharedConsumer {
   }
 
   /**
-   * Per deployment: lag per assigned partition (log end offset minus the checkpoint, the truth
-   * about progress), the watermark (the lowest of its partitions'), freshness and whether it is
-   * up. On a timer, so an idle job's freshness keeps growing and its lag shows new records.
+   * Per deployment: lag per assigned partition (`lagOf`: the log end offset minus the
+   * checkpoint, the truth about progress), the watermark (the lowest of its partitions'),
+   * freshness and whether it is up. On a timer, so an idle job's freshness keeps growing and its
+   * lag shows new records.
    */
   private async refreshGauges(): Promise<void> {
     const { metrics, redis } = this.options
     const admin = this.admin
-    const ends = new Map<string, Array<{ partition: number; high: string; low: string }>>()
-    if (admin && this.assignedPartitions.length > 0) {
-      for (const topic of this.topics) {
-        ends.set(topic, await withRetries(() => admin.fetchTopicOffsets(topic)))
-      }
-    }
+    // Only the partitions this member holds: the members holding the others report theirs.
+    const offsets =
+      admin && this.assignedPartitions.length > 0
+        ? (await logOffsets(admin, this.topics)).filter((o) =>
+            this.assignedPartitions.includes(o.partition),
+          )
+        : undefined
     for (const deployment of this.deployments) {
       const { name } = deployment
       const up = this.joined && !this.failed && !deployment.breaker.tripped && !this.replacing
@@ -706,19 +709,14 @@ export class SharedConsumer {
       }
       const newest = Math.max(0, ...[...deployment.progress.values()].map((p) => p.publishedAt))
       if (newest > 0) metrics.freshness.set({ job: name }, (this.now() - newest) / 1000)
-      if (ends.size === 0) continue
+      if (offsets === undefined) continue
       const checkpoints = await readCheckpoints(
         redis,
         stateKeys(deployment.run.deployment.stateNamespace).checkpoint,
       )
-      for (const topic of deployment.topics) {
-        for (const { partition, high, low } of ends.get(topic) ?? []) {
-          if (!this.assignedPartitions.includes(partition)) continue
-          const applied = checkpoints.get(`${topic}:${partition}`)
-          const next = applied === undefined ? BigInt(low) : applied + 1n
-          const lag = BigInt(high) > next ? Number(BigInt(high) - next) : 0
-          metrics.consumerLag.set({ job: name, topic, partition }, lag)
-        }
+      const read = offsets.filter((o) => deployment.topics.has(o.topic))
+      for (const { topic, partition, lag } of lagOf(read, checkpoints)) {
+        metrics.consumerLag.set({ job: name, topic, partition }, lag)
       }
     }
   }

@@ -91,10 +91,20 @@ test('answers are cached per data version: no engine query until a job commits, 
   )
   assert.ok((await cacheCount('miss')) > misses, 'the moved version was a miss')
 
+  // Concurrent misses of one document are asked once: the others wait for its answer.
+  const page = (first: number) => `{ deliveryDelays(first: ${first}) { totalCount } }`
+  let before = queries
+  await ask(page(7))
+  const one = queries - before
+  before = queries
+  const answers = await Promise.all(Array.from({ length: 5 }, () => ask(page(9))))
+  assert.equal(queries - before, one, 'five concurrent asks cost the engine one')
+  assert.ok(answers.every((a) => a.deliveryDelays.totalCount === 8))
+
   // The operator's fields are never cached: each asks the engine.
   const pipeline = '{ pipeline { tables { name rows } } }'
   await ask(pipeline)
-  const before = queries
+  before = queries
   await ask(pipeline)
   assert.ok(queries > before, 'pipeline asked the engine again')
 })

@@ -4,15 +4,29 @@ import type { ViewCheck, ViewHarness } from '../../support/api-views.ts'
 import { parityTables } from '../../support/parity/tables.ts'
 
 /**
- * deliveryDelays against the CSV files: which orders are late or open (the parity reference of
- * order_delay), and their tier, restated here: within each category, products split at the
- * category medians of units and of average unit price (long-tail rule: median 1 unit means
- * more than 1), an order's tier the best rank among its products.
+ * deliveryDelays against the CSV files, as of the answer's own watermark (asOf.watermark): every
+ * late delivery with its days late at delivery (final, whatever the watermark), and every order
+ * not delivered whose promised day is before the watermark's UTC day, open with the days between
+ * (canceled orders never); and their tier, restated here: within each category, products split
+ * at the category medians of units and of average unit price (long-tail rule: median 1 unit
+ * means more than 1), an order's tier the best rank among its products.
  */
 const orderDelay = parityTables.find((t) => t.name === 'order_delay')!
 
-const referenceCtes = `${orderDelay.with!.trim().replace(/,$/, '')},
-  delays AS (${orderDelay.reference}),
+const DAY_MS = 86_400_000
+const utcDay = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS)
+
+const referenceCtes = (watermark: string) => `
+  delays AS (
+    SELECT order_id,
+      if(delivered_ms IS NULL, 'open', 'delivered_late') AS delay_state,
+      toInt32(if(delivered_ms IS NULL, dateDiff('day',
+        toDate(fromUnixTimestamp64Milli(estimated_ms, 'UTC')),
+        toDate(fromUnixTimestamp64Milli(toInt64(${Date.parse(watermark)}), 'UTC'))),
+        delay_days)) AS days_late
+    FROM lifecycle
+    WHERE canceled_ms IS NULL AND estimated_ms IS NOT NULL AND days_late > 0
+  ),
   live_lines AS (
     SELECT i.order_id AS order_id, i.order_item_id AS order_item_id, i.product_id AS product_id,
       p.category_name AS category_name, i.price AS price
@@ -47,7 +61,7 @@ const referenceCtes = `${orderDelay.with!.trim().replace(/,$/, '')},
     GROUP BY i.order_id
   ),
   expected AS (
-    SELECT d.order_id AS order_id, d.delay_state AS delay_state, d.delay_days AS days_late,
+    SELECT d.order_id AS order_id, d.delay_state AS delay_state, d.days_late AS days_late,
       ifNull(t.tier_rank, 4) AS tier_rank, c.state AS customer_state
     FROM delays AS d
     LEFT JOIN tiers AS t ON t.order_id = d.order_id
@@ -71,7 +85,8 @@ const query = /* GraphQL */ `
       totalCount
       pageInfo { hasNextPage endCursor }
       asOf { job generation watermark }
-      edges { node { orderId status daysLate tier customerState items { orderItemId productId category } } }
+      edges { node { orderId status daysLate estimatedDeliveryAt deliveredAt tier customerState
+        items { orderItemId productId category } } }
     }
   }
 `
@@ -80,6 +95,8 @@ type Node = {
   orderId: string
   status: string
   daysLate: number
+  estimatedDeliveryAt: string
+  deliveredAt: string | null
   tier: string
   customerState: string | null
   items: Array<{ orderItemId: number; productId: string; category: string | null }>
@@ -93,11 +110,17 @@ type Page = {
   }
 }
 
-/** Every page of the list, walked with its cursors. */
+/**
+ * Every page of the list, walked with its cursors, and the watermark the pages report (the same
+ * on every page: the run is over). Each row's days late is checked against it on the way: an open
+ * order's are the days from its promised day to the watermark's, a late delivery's to its
+ * delivery.
+ */
 async function walk(h: ViewHarness, variables: Record<string, unknown>) {
   const nodes: Node[] = []
   let after: string | null = null
   let total = 0
+  let watermark: string | null | undefined
   for (;;) {
     const answer: GraphQLAnswer<Page> = await h.ask<Page>(query, { ...variables, after })
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors))
@@ -105,19 +128,41 @@ async function walk(h: ViewHarness, variables: Record<string, unknown>) {
     total = page.totalCount
     assert.equal(page.asOf.job, 'order-lifecycle')
     assert.equal(page.asOf.generation, 1)
-    nodes.push(...page.edges.map((e) => e.node))
+    assert.notEqual(page.asOf.watermark, null, 'the run has a watermark')
+    if (watermark === undefined) watermark = page.asOf.watermark
+    assert.equal(page.asOf.watermark, watermark, 'every page at the same watermark')
+    for (const n of page.edges.map((e) => e.node)) {
+      const to: string | null = n.status === 'OPEN' ? watermark! : n.deliveredAt
+      assert.ok(n.status === 'OPEN' ? n.deliveredAt === null : to !== null, n.orderId)
+      assert.equal(n.daysLate, utcDay(to!) - utcDay(n.estimatedDeliveryAt), `${n.orderId} at ${to}`)
+      assert.ok(n.daysLate > 0, `${n.orderId} is not late at ${to}`)
+      nodes.push(n)
+    }
     if (!page.pageInfo.hasNextPage) break
     after = page.pageInfo.endCursor
   }
   assert.equal(nodes.length, total, 'totalCount equals the rows the pages hold')
-  return nodes
+  return Object.assign(nodes, { watermark: watermark! })
 }
 
-const expectedList = (h: ViewHarness, where = '1') =>
+/** The reference's rows as of `watermark` (a walk's), in the default ranking. */
+const expectedList = (h: ViewHarness, watermark: string, where = '1') =>
   h.reference<Expected>(
     `SELECT * FROM expected WHERE ${where} ORDER BY tier_rank, -days_late, order_id`,
-    referenceCtes,
+    referenceCtes(watermark),
   )
+
+/**
+ * The job's watermark from the CSVs: the lowest over partitions of each partition's lower
+ * latest event time of its two inputs (the parity reference of order_delay spells it out).
+ */
+async function referenceWatermark(h: ViewHarness): Promise<string> {
+  const [row] = await h.reference<{ w: number }>(
+    'SELECT toInt64(min(watermark)) AS w FROM watermarks',
+    orderDelay.with!.trim().replace(/,$/, ''),
+  )
+  return new Date(row!.w).toISOString()
+}
 
 const asNode = (e: Expected) => ({
   orderId: e.order_id,
@@ -136,15 +181,32 @@ const summary = (n: Node) => ({
 })
 
 export const viewChecks: Record<string, ViewCheck> = {
-  'deliveryDelays ranks late orders by tier then days late, as the CSVs say': async (h) => {
-    const expected = await expectedList(h)
+  'deliveryDelays ranks late orders by tier then days late, as the CSVs say': async (h, t) => {
+    const nodes = await walk(h, {})
+    // The watermark the answer reports is the job's, as the CSVs give it.
+    assert.equal(nodes.watermark, await referenceWatermark(h))
+    const expected = await expectedList(h, nodes.watermark)
     assert.ok(expected.length > 100, `only ${expected.length} delays: too few to page through`)
     assert.ok(
       new Set(expected.map((e) => e.tier_rank)).size >= 3,
       'the data should hold delays of several tiers',
     )
-    const nodes = await walk(h, {})
+    assert.ok(
+      expected.some((e) => e.delay_state === 'open'),
+      'the data should hold open delays',
+    )
     assert.deepEqual(nodes.map(summary), expected.map(asNode))
+    // What the answer's watermark changes against the days each partition wrote (order_delay).
+    const [moved] = await h.reference<{ open: number; later: number }>(
+      `SELECT countIf(t.delay_state = 'open' AND t.delay_days != d.days_late) AS open,
+         countIf(t.delay_state = 'delivered_late'
+           AND t.delivered_customer_at > ${Date.parse(nodes.watermark)}) AS later
+       FROM (${orderDelay.reference}) AS t INNER JOIN delays AS d ON d.order_id = t.order_id`,
+      `${orderDelay.with!.trim().replace(/,$/, '')}, ${referenceCtes(nodes.watermark)}`,
+    )
+    t.diagnostic(
+      `at ${nodes.watermark}: ${moved?.open} open rows late by other days than their partition wrote, ${moved?.later} late deliveries after it`,
+    )
 
     // The items of a few orders, straight from the CSVs.
     const sample = nodes.slice(0, 5)
@@ -175,22 +237,25 @@ export const viewChecks: Record<string, ViewCheck> = {
   },
   'deliveryDelays filters by status, state, category and tier as the CSVs say': async (h) => {
     const open = await walk(h, { filter: { status: 'OPEN' } })
-    assert.deepEqual(open.map(summary), (await expectedList(h, "delay_state = 'open'")).map(asNode))
+    assert.deepEqual(
+      open.map(summary),
+      (await expectedList(h, open.watermark, "delay_state = 'open'")).map(asNode),
+    )
 
     const [{ state } = { state: '' }] = await h.reference<{ state: string }>(
       `SELECT customer_state AS state FROM expected GROUP BY state ORDER BY count() DESC LIMIT 1`,
-      referenceCtes,
+      referenceCtes(open.watermark),
     )
     const inState = await walk(h, { filter: { customerState: state } })
     assert.deepEqual(
       inState.map(summary),
-      (await expectedList(h, `customer_state = '${state}'`)).map(asNode),
+      (await expectedList(h, inState.watermark, `customer_state = '${state}'`)).map(asNode),
     )
 
     const stars = await walk(h, { filter: { tier: 'STAR', minDaysLate: 3 } })
     assert.deepEqual(
       stars.map(summary),
-      (await expectedList(h, 'tier_rank = 1 AND days_late >= 3')).map(asNode),
+      (await expectedList(h, stars.watermark, 'tier_rank = 1 AND days_late >= 3')).map(asNode),
     )
 
     const [{ category } = { category: '' }] = await h.reference<{ category: string }>(
@@ -198,19 +263,20 @@ export const viewChecks: Record<string, ViewCheck> = {
        INNER JOIN items AS i ON i.order_id = e.order_id
        INNER JOIN products AS p ON p.product_id = i.product_id
        WHERE p.category_name IS NOT NULL GROUP BY category ORDER BY count() DESC LIMIT 1`,
-      referenceCtes,
+      referenceCtes(open.watermark),
     )
     const inCategory = await walk(h, { filter: { category } })
     const withCategory = await expectedList(
       h,
+      inCategory.watermark,
       `order_id IN (SELECT i.order_id FROM items AS i INNER JOIN products AS p ON p.product_id = i.product_id WHERE p.category_name = '${category}')`,
     )
     assert.deepEqual(inCategory.map(summary), withCategory.map(asNode))
     assert.ok(inCategory.length > 0 && inState.length > 0 && stars.length > 0)
   },
   'deliveryDelays by days late and by promised date walks the same set': async (h) => {
-    const all = await expectedList(h)
     const byDays = await walk(h, { orderBy: 'DAYS_LATE' })
+    const all = await expectedList(h, byDays.watermark)
     assert.deepEqual(
       byDays.map((n) => n.orderId),
       [...all]
@@ -218,6 +284,7 @@ export const viewChecks: Record<string, ViewCheck> = {
         .map((e) => e.order_id),
     )
     const byDate = await walk(h, { orderBy: 'ESTIMATED_DATE' })
+    assert.equal(byDate.watermark, byDays.watermark)
     assert.deepEqual(new Set(byDate.map((n) => n.orderId)), new Set(all.map((e) => e.order_id)))
   },
 }

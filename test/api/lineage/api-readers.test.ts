@@ -1,17 +1,23 @@
 /**
- * The GraphQL readers in the lineage come from the API's source (ops/lineage.ts reads the
- * `scope.relation` / `scope.view` calls of each field's module). Here they are compared with
- * what the resolvers do: every Query field that reads tables is asked in process, over fixture
- * tables, with `ReadScope` recording each relation it hands out. Also the `lineage` field itself
- * in process: declarations, live generation and job version from embedded ClickHouse.
+ * The GraphQL readers in the lineage are what each field declares it reads (`declareReads`,
+ * api/shared/reads.ts). Here they are compared with what the resolvers do: a `ReadScope`
+ * refuses a read its field did not declare, and every Query field that reads tables is asked in
+ * process, over fixture tables, with each relation and view it is handed recorded, so a
+ * declaration that is never read fails too. Also the `lineage` field itself in process:
+ * declarations, live generation and job version from embedded ClickHouse.
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { ApiContext } from '../../../api/builder.ts'
 import { ReadScope } from '../../../api/shared/as-of.ts'
+import type { FieldReads } from '../../../api/shared/reads.ts'
 import { declaredLineage } from '../../../ops/lineage.ts'
 import { jobCatalogue, tableCatalogue } from '../../../streams/jobs.ts'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
+import { factSalesItems } from '../../../tables/fact-sales-items.ts'
+import { orderDelay } from '../../../tables/order-delay.ts'
 import type { DerivedView, TableDefinition } from '../../../tables/table.ts'
+import { topkRankings } from '../../../tables/topk.ts'
 import { fixtureApi, fixtureRow } from '../../support/api-fixtures.ts'
 
 /** One request per field, with what makes it reach every read (a known order, a bucket). */
@@ -35,41 +41,75 @@ const requests: Record<string, readonly string[]> = {
   ],
 }
 
+test('a read scope hands out only the tables and views its field declared', async (t) => {
+  const { clickhouse } = await fixtureApi(t, {})
+  const [byProduct, byCategory] = factSalesItems.derivedViews!
+  // Not declared through declareReads: that would add a field to the lineage of this process.
+  const reads: FieldReads = {
+    field: 'probe',
+    module: 'test/api/lineage/api-readers.test.ts',
+    tables: [factSalesItems],
+    views: [byProduct!],
+  }
+  const scope = await ReadScope.open({ clickhouse } as ApiContext, reads, factSalesItems, null)
+  assert.equal(scope.relation(factSalesItems), 'fact_sales_items')
+  assert.equal(scope.view(byProduct!, factSalesItems), 'fact_monthly_sales_by_product')
+  assert.throws(
+    () => scope.relation(orderDelay),
+    /probe reads order_delay, which it does not declare \(declareReads in test\/api\/lineage/,
+  )
+  assert.throws(() => scope.view(byCategory!, factSalesItems), /fact_monthly_sales_by_category/)
+  // A view of a declared table is a read of its own: declaring the table is not enough.
+  const views = topkRankings.derivedViews!
+  const rankings = await ReadScope.open(
+    { clickhouse } as ApiContext,
+    { ...reads, tables: [topkRankings], views: [] },
+    topkRankings,
+    null,
+  )
+  assert.throws(() => rankings.view(views[0]!, topkRankings), /does not declare/)
+})
+
 test('the GraphQL readers are the tables and views each resolver reads', async (t) => {
   const { ask } = await fixtureApi(t, {
     [factOrderLeadDays.name]: [
       fixtureRow(factOrderLeadDays, { order_id: 'o1', customer_id: 'c1' }),
     ],
   })
-  // Every relation a resolver asks its scope for, by the field being asked.
+  // Every relation and view a resolver is handed, by the field being asked. An undeclared one
+  // fails the request; the API masks why, so the refusal is kept for the assertion's message.
   const read = new Set<string>()
+  const refused: string[] = []
+  const recorded = (name: string, hand: () => string): string => {
+    try {
+      const answer = hand()
+      read.add(name)
+      return answer
+    } catch (error) {
+      refused.push((error as Error).message)
+      throw error
+    }
+  }
   const { relation, view } = ReadScope.prototype
   t.after(() => {
     ReadScope.prototype.relation = relation
     ReadScope.prototype.view = view
   })
-  // A view reads through relation(): what the field names there is the view, not its table.
-  let inView = false
   ReadScope.prototype.relation = function (this: ReadScope, table: TableDefinition) {
-    if (!inView) read.add(table.name)
-    return relation.call(this, table)
+    return recorded(table.name, () => relation.call(this, table))
   }
   ReadScope.prototype.view = function (this: ReadScope, v: DerivedView, table: TableDefinition) {
-    read.add(v.name)
-    inView = true
-    try {
-      return view.call(this, v, table)
-    } finally {
-      inView = false
-    }
+    return recorded(v.name, () => view.call(this, v, table))
   }
   const observed = new Map<string, Set<string>>()
   for (const [field, queries] of Object.entries(requests)) {
     const names = new Set<string>()
     for (const query of queries) {
       read.clear()
+      refused.length = 0
       const answer = await ask(query)
-      assert.equal(answer.errors, undefined, `${query}: ${JSON.stringify(answer.errors)}`)
+      const why = refused.length > 0 ? refused.join('; ') : JSON.stringify(answer.errors)
+      assert.equal(answer.errors, undefined, `${query}: ${why}`)
       for (const name of read) names.add(name)
     }
     observed.set(field, names)
@@ -91,7 +131,7 @@ test('the GraphQL readers are the tables and views each resolver reads', async (
   for (const [field, names] of observed) {
     assert.deepEqual([...(declared.get(field) ?? [])].sort(), [...names].sort(), field)
   }
-  // Spot checks that do not depend on either method.
+  // Spot checks, written out by hand.
   const readersOf = (name: string) =>
     lineage.find((l) => l.name === name)!.apiReaders.map((r) => r.field)
   assert.deepEqual(readersOf('fact_monthly_sales_by_product'), ['monthlySales'])
