@@ -9,22 +9,18 @@ import { createLogger } from '../core/logger.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
 import {
   buildTimeline,
-  createPacing,
   fingerprintInput,
   generateOlist,
   loadDataset,
-  MemoryCheckpointStore,
-  runSimulation,
-  systemClock,
+  type SimulationSummary,
   type TimelineEvent,
 } from '../data/index.ts'
 import { topicName, topics } from '../schemas/topics.ts'
 import { BronzePublisher } from '../streams/publisher.ts'
+import { BENCH_BATCH, BENCH_SEED, publishTimeline } from './pipeline.ts'
 
 const GENERATE_SCALE = 0.25
 const SIMULATE_SCALE = 0.05
-const BATCH = 500
-const SEED = 20240601
 
 const rate = (count: number, ms: number) => Math.round((count * 1000) / ms).toLocaleString('en-US')
 
@@ -40,7 +36,7 @@ async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
 /** Generator throughput: rows written per second at scale 0.25. */
 export async function benchGenerate(print: (line: string) => void): Promise<void> {
   await withTempDir(async (dir) => {
-    const summary = await generateOlist({ scale: GENERATE_SCALE, seed: SEED, outDir: dir })
+    const summary = await generateOlist({ scale: GENERATE_SCALE, seed: BENCH_SEED, outDir: dir })
     print(
       `generate scale ${GENERATE_SCALE}: ${summary.rows.toLocaleString('en-US')} rows in ` +
         `${(summary.ms / 1000).toFixed(2)} s = ${rate(summary.rows, summary.ms)} rows/s`,
@@ -59,7 +55,7 @@ export async function benchSimulate(
 ): Promise<void> {
   await bootstrap(platform)
   await withTempDir(async (dir) => {
-    await generateOlist({ scale: SIMULATE_SCALE, seed: SEED, outDir: dir })
+    await generateOlist({ scale: SIMULATE_SCALE, seed: BENCH_SEED, outDir: dir })
     const { dataset } = await loadDataset({ dir, logger: platform.logger, onReject: () => {} })
     const timeline = buildTimeline(dataset)
     const fingerprint = await fingerprintInput(dir)
@@ -70,17 +66,12 @@ export async function benchSimulate(
       platform.config.topicPrefix,
     )
     await publisher.connect()
-    let simulated: Awaited<ReturnType<typeof runSimulation>>
+    let simulated: SimulationSummary
     try {
-      simulated = await runSimulation({
+      simulated = await publishTimeline({
         timeline,
         fingerprint,
-        start: 0,
         sink: publisher,
-        checkpoint: new MemoryCheckpointStore(),
-        pacing: createPacing({ mode: 'max' }),
-        clock: systemClock,
-        batchSize: BATCH,
         logger: platform.logger,
       })
     } finally {
@@ -102,7 +93,7 @@ export async function benchSimulate(
 
     const events = timeline.length.toLocaleString('en-US')
     print(
-      `simulate scale ${SIMULATE_SCALE} (max, batch ${BATCH}): ${events} events in ` +
+      `simulate scale ${SIMULATE_SCALE} (max, batch ${BENCH_BATCH}): ${events} events in ` +
         `${(simulated.elapsedMs / 1000).toFixed(2)} s = ${rate(simulated.events, simulated.elapsedMs)} events/s`,
     )
     print(
@@ -117,9 +108,9 @@ export async function benchSimulate(
 async function encodeBatches(platform: Platform, timeline: readonly TimelineEvent[]) {
   const prefix = platform.config.topicPrefix
   const batches: { topic: string; messages: Message[] }[][] = []
-  for (let i = 0; i < timeline.length; i += BATCH) {
+  for (let i = 0; i < timeline.length; i += BENCH_BATCH) {
     const byTopic = new Map<string, Message[]>()
-    for (const event of timeline.slice(i, i + BATCH)) {
+    for (const event of timeline.slice(i, i + BENCH_BATCH)) {
       const name = topicName(event.record.topic, prefix)
       const schema = topics[event.record.topic].schema
       const value = await platform.codec.encode({ name, schema }, event.record.value)

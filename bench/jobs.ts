@@ -13,10 +13,9 @@ import { deadLetterTopic } from '../streams/runtime/dead-letter.ts'
 import { lagOf, logOffsets, type PartitionOffsets, totalLag } from '../streams/runtime/lag.ts'
 import { readCheckpoints, stateKeys } from '../streams/runtime/state-store.ts'
 import { startCpuProfile, startHeapProfile, summarizeProfile } from './cpu-profile.ts'
+import { BENCH_BATCH, BENCH_SEED } from './pipeline.ts'
 import { measureRawRead } from './raw-read.ts'
 
-const SEED = 20240601
-const BATCH = 500
 const POLL_MS = 250
 const PROGRESS_EVERY_MS = 15_000
 const STALL_MS = 60_000
@@ -95,13 +94,13 @@ export async function benchJobs(print: (line: string) => void, platform: Platfor
   const admin = platform.kafka.admin()
   await admin.connect()
   try {
-    const generated = await generateOlist({ scale, seed: SEED, outDir: dir })
+    const generated = await generateOlist({ scale, seed: BENCH_SEED, outDir: dir })
     print(`scale ${scale}: generated ${n(generated.rows)} CSV rows in ${seconds(generated.ms)} s`)
     const published = performance.now()
     await simulateDirectory(platform, {
       dir,
       pacing: createPacing({ mode: 'max' }),
-      batchSize: BATCH,
+      batchSize: BENCH_BATCH,
       checkpointPath: join(dir, 'checkpoint.json'),
       rejectsPath: join(dir, 'rejects.csv'),
       restart: true,

@@ -1,9 +1,33 @@
 import { join } from 'node:path'
 import { simulateDirectory } from '../cli/data-commands.ts'
 import type { Platform } from '../core/platform.ts'
-import { createPacing, generateOlist } from '../data/index.ts'
+import {
+  createPacing,
+  generateOlist,
+  MemoryCheckpointStore,
+  runSimulation,
+  type SimulationOptions,
+  type SimulationSummary,
+  systemClock,
+} from '../data/index.ts'
 
 export const BENCH_SEED = 20240601
+/** Records per publish in every benchmark that publishes. */
+export const BENCH_BATCH = 500
+
+/** Publishes the whole timeline in max mode from the start, with a throwaway checkpoint. */
+export function publishTimeline(
+  options: Pick<SimulationOptions, 'timeline' | 'fingerprint' | 'sink' | 'onBatch' | 'logger'>,
+): Promise<SimulationSummary> {
+  return runSimulation({
+    ...options,
+    start: 0,
+    checkpoint: new MemoryCheckpointStore(),
+    pacing: createPacing({ mode: 'max' }),
+    clock: systemClock,
+    batchSize: BENCH_BATCH,
+  })
+}
 
 /** Generates an Olist-like dataset in `dir` and publishes all of it to Kafka, as fast as it goes. */
 export async function generateAndPublish(
@@ -19,7 +43,7 @@ export async function generateAndPublish(
   await simulateDirectory(platform, {
     dir,
     pacing: createPacing({ mode: 'max' }),
-    batchSize: options.batchSize ?? 500,
+    batchSize: options.batchSize ?? BENCH_BATCH,
     checkpointPath: join(dir, 'checkpoint.json'),
     rejectsPath: join(dir, 'rejects.csv'),
     restart: true,

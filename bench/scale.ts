@@ -19,23 +19,14 @@ import { bootstrap } from '../cli/services.ts'
 import { loadConfig } from '../core/config.ts'
 import { createLogger } from '../core/logger.ts'
 import { createPlatform, type Platform } from '../core/platform.ts'
-import {
-  createPacing,
-  fingerprintInput,
-  generateOlist,
-  MemoryCheckpointStore,
-  ProgressReporter,
-  runSimulation,
-  systemClock,
-} from '../data/index.ts'
+import { fingerprintInput, generateOlist, ProgressReporter } from '../data/index.ts'
 import { streamTimeline } from '../data/simulate/index.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
 import { BronzePublisher } from '../streams/publisher.ts'
 import { caughtUp, JobProcess } from '../test/support/job-process.ts'
 import { cleanUp } from './cleanup.ts'
-import { BENCH_SEED } from './pipeline.ts'
+import { BENCH_SEED, publishTimeline } from './pipeline.ts'
 
-const BATCH = 500
 const POLL_MS = 500
 const PROGRESS_EVERY_MS = 30_000
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -280,15 +271,10 @@ async function simulateChild(dir: string): Promise<void> {
       try {
         const write = (text: string) => process.stderr.write(text)
         const progress = new ProgressReporter({ label: 'simulate', unit: 'events', write })
-        const result = await runSimulation({
+        const result = await publishTimeline({
           timeline,
           fingerprint,
-          start: 0,
           sink: publisher,
-          checkpoint: new MemoryCheckpointStore(),
-          pacing: createPacing({ mode: 'max' }),
-          clock: systemClock,
-          batchSize: BATCH,
           onBatch: (next, total) => progress.update(next, total),
           logger,
         })

@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger.ts'
-import { type LoadSummary, loadOlist } from '../load/load-olist.ts'
+import { type LoadOlistOptions, type LoadSummary, loadOlist } from '../load/load-olist.ts'
 import type { CsvReject } from '../load/reject-report.ts'
 import {
   type CustomerRow,
@@ -34,6 +34,14 @@ export interface LoadDatasetOptions {
   readonly dir: string
   readonly logger: Logger
   readonly onReject: (reject: CsvReject) => void
+}
+
+/** Streams the valid rows of the nine files to `onRow`, in load order; rejects go to onReject. */
+export function loadRows(
+  options: LoadDatasetOptions,
+  onRow: LoadOlistOptions['onRow'],
+): Promise<LoadSummary> {
+  return loadOlist({ dir: options.dir, logger: options.logger, onReject: options.onReject, onRow })
 }
 
 /** Loads the nine files through the validating loader; rejected rows are left out. */
@@ -82,12 +90,7 @@ export async function loadDataset(
         break
     }
   }
-  const summary = await loadOlist({
-    dir: options.dir,
-    logger: options.logger,
-    onReject: options.onReject,
-    onRow,
-  })
+  const summary = await loadRows(options, onRow)
   const dataset = {
     orders,
     items,

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PlatformError } from '../../core/errors.ts'
-import type { Logger } from '../../core/logger.ts'
-import { type LoadSummary, loadOlist } from '../load/load-olist.ts'
-import type { CsvReject } from '../load/reject-report.ts'
+import type { LoadSummary } from '../load/load-olist.ts'
 import {
   type CustomerRow,
   type GeolocationRow,
@@ -17,6 +15,7 @@ import {
   type ProductRow,
   type SellerRow,
 } from '../olist/files.ts'
+import { type LoadDatasetOptions, loadRows } from './dataset.ts'
 import {
   customerEvent,
   geolocationEvent,
@@ -97,10 +96,7 @@ type OrderScoped =
 
 type EntityRow = ProductRow | SellerRow | CustomerRow
 
-export interface StreamTimelineOptions {
-  readonly dir: string
-  readonly logger: Logger
-  readonly onReject: (reject: CsvReject) => void
+export interface StreamTimelineOptions extends LoadDatasetOptions {
   /** Where the sort runs go (a fresh directory inside, removed by `close`); default os.tmpdir(). */
   readonly tmpDir?: string
   /** Records per sorted chunk; default 20,000. Memory is a few chunks, whatever the dataset. */
@@ -173,12 +169,7 @@ export async function streamTimeline(options: StreamTimelineOptions): Promise<St
           break
       }
     }
-    const summary = await loadOlist({
-      dir: options.dir,
-      logger: options.logger,
-      onReject: options.onReject,
-      onRow,
-    })
+    const summary = await loadRows(options, onRow)
     phase('load', ordinal)
 
     // 2. Orders with their rows: their own events, and references to their entities.

@@ -7,12 +7,12 @@ import { Kafka, logLevel } from 'kafkajs'
 import type { Logger } from '../../core/logger.ts'
 import {
   notInstalled,
-  runningPid,
+  servicePid,
   spawnDetached,
   startFailure,
   stopProcess,
   tcpOpen,
-  waitReady,
+  waitServiceReady,
 } from './process.ts'
 
 const run = promisify(execFile)
@@ -29,29 +29,32 @@ export interface KafkaNodeOptions {
 
 export function kafkaPaths(o: Pick<KafkaNodeOptions, 'root' | 'stateDir'>) {
   const dir = join(o.stateDir, 'kafka')
+  const serverProperties = join(dir, 'server.properties')
   return {
     libs: join(o.root, '.cache', 'kafka', 'libs'),
     dir,
     dataDir: join(dir, 'data'),
-    serverProperties: join(dir, 'server.properties'),
+    serverProperties,
     log4jProperties: join(dir, 'log4j.properties'),
     pidFile: join(o.stateDir, 'pids', 'kafka.pid'),
     logFile: join(o.stateDir, 'logs', 'kafka.log'),
+    // The server.properties path is unique per stateDir, so it identifies our broker's pid.
+    markers: [serverProperties],
   }
 }
 
 export async function startKafka(o: KafkaNodeOptions): Promise<string> {
   const paths = kafkaPaths(o)
   const address = `${HOST}:${o.port}`
-  // The server.properties path is unique per stateDir, so it identifies our broker's pid.
-  const markers = [paths.serverProperties]
-  const existing = runningPid(paths.pidFile, markers)
+  const existing = servicePid(paths)
   if (existing === undefined && (await kafkaHealthy(o.port))) {
     o.logger.info({ service: 'kafka', address }, 'already served by another process; reusing it')
     return address
   }
   if (existing === undefined) {
-    assertInstalled(paths.libs)
+    if (!kafkaInstalled(paths.libs)) {
+      throw notInstalled('kafka', join(paths.libs, 'kafka_2.13-*.jar'))
+    }
     writeConfig(o, paths)
     await formatStorage(o, paths)
     const pid = await spawnDetached({
@@ -71,25 +74,17 @@ export async function startKafka(o: KafkaNodeOptions): Promise<string> {
     })
     o.logger.info({ service: 'kafka', pid, address, logFile: paths.logFile }, 'started')
   }
-  await waitReady({
-    service: 'kafka',
-    logFile: paths.logFile,
-    timeoutMs: o.readyTimeoutMs,
-    probe: () => kafkaHealthy(o.port),
-    alive: () => runningPid(paths.pidFile, markers) !== undefined,
-  })
+  await waitServiceReady('kafka', paths, o.readyTimeoutMs, () => kafkaHealthy(o.port))
   return address
 }
 
 export function stopKafka(o: Pick<KafkaNodeOptions, 'root' | 'stateDir' | 'logger'>) {
-  const paths = kafkaPaths(o)
   // A controlled shutdown flushes and closes every partition; give it time before SIGKILL.
-  return stopProcess('kafka', paths.pidFile, [paths.serverProperties], 30_000, o.logger)
+  return stopProcess('kafka', kafkaPaths(o), 30_000, o.logger)
 }
 
 export function kafkaPid(o: Pick<KafkaNodeOptions, 'root' | 'stateDir'>): number | undefined {
-  const paths = kafkaPaths(o)
-  return runningPid(paths.pidFile, [paths.serverProperties])
+  return servicePid(kafkaPaths(o))
 }
 
 /** Port open and the broker answers a metadata request (it accepts TCP before it is usable). */
@@ -114,9 +109,9 @@ export async function kafkaHealthy(port: number): Promise<boolean> {
   }
 }
 
-function assertInstalled(libs: string): void {
-  const ok = existsSync(libs) && readdirSync(libs).some((f) => /^kafka_2\.13-.*\.jar$/.test(f))
-  if (!ok) throw notInstalled('kafka', join(libs, 'kafka_2.13-*.jar'))
+/** Whether `ops/install.sh` has put the broker's jars in `libs` (`kafkaPaths(…).libs`). */
+export function kafkaInstalled(libs: string): boolean {
+  return existsSync(libs) && readdirSync(libs).some((f) => /^kafka_2\.13-.*\.jar$/.test(f))
 }
 
 /** Rewritten on every start so port changes apply; data in log.dirs is unaffected. */

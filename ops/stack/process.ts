@@ -79,21 +79,29 @@ export function isOurProcess(pid: number, markers: readonly string[]): boolean {
   }
 }
 
-/** The pid from `pidFile` if that process is still ours, else undefined. */
-export function runningPid(pidFile: string, markers: readonly string[]): number | undefined {
-  const pid = readPid(pidFile)
-  return pid !== undefined && isOurProcess(pid, markers) ? pid : undefined
+/** Where a service started by this stack keeps its pid and log, and how to recognise it. */
+export interface ServiceFiles {
+  readonly pidFile: string
+  readonly logFile: string
+  /** Strings on its command line that tell it from a process that reused its pid. */
+  readonly markers: readonly string[]
+}
+
+/** The pid from the service's pid file while that process is alive and ours, else undefined. */
+export function servicePid(files: ServiceFiles): number | undefined {
+  const pid = readPid(files.pidFile)
+  return pid !== undefined && isOurProcess(pid, files.markers) ? pid : undefined
 }
 
 /** SIGTERM, then SIGKILL once `graceMs` has passed; always removes the pid file. */
 export async function stopProcess(
   service: ServiceName,
-  pidFile: string,
-  markers: readonly string[],
+  files: ServiceFiles,
   graceMs: number,
   logger: Logger,
 ): Promise<void> {
-  const pid = runningPid(pidFile, markers)
+  const { markers } = files
+  const pid = servicePid(files)
   if (pid !== undefined) {
     logger.info({ service, pid }, 'stopping')
     signal(pid, 'SIGTERM')
@@ -106,10 +114,11 @@ export async function stopProcess(
     }
     logger.info({ service, pid }, 'stopped')
   }
-  rmSync(pidFile, { force: true })
+  rmSync(files.pidFile, { force: true })
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/** Sends `name` to `pid`; a process that is already gone is not an error. */
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name)
   } catch (error) {
@@ -150,31 +159,26 @@ export async function tailFile(path: string, lines = 30): Promise<string> {
   }
 }
 
-export interface WaitReadyOptions {
-  readonly service: ServiceName
-  readonly logFile: string
-  readonly timeoutMs: number
-  /** Polled until true; exceptions count as "not yet". */
-  readonly probe: () => Promise<boolean>
-  /** When it turns false the process has died, so waiting out the timeout is pointless. */
-  readonly alive?: () => boolean
-}
-
-export async function waitReady(options: WaitReadyOptions): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs
+/**
+ * Polls `probe` (an exception counts as "not yet") until it holds; fails once `timeoutMs` has
+ * passed, or as soon as the service's process has died, since waiting longer is pointless.
+ */
+export async function waitServiceReady(
+  service: ServiceName,
+  files: ServiceFiles,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (await options.probe().catch(() => false)) return
-    if (options.alive && !options.alive()) {
-      throw await startFailure(options.service, options.logFile, 'exited during startup')
+    if (await probe().catch(() => false)) return
+    if (servicePid(files) === undefined) {
+      throw await startFailure(service, files.logFile, 'exited during startup')
     }
     await sleep(250)
   }
-  const seconds = Math.round(options.timeoutMs / 1000)
-  throw await startFailure(
-    options.service,
-    options.logFile,
-    `did not become ready within ${seconds}s`,
-  )
+  const seconds = Math.round(timeoutMs / 1000)
+  throw await startFailure(service, files.logFile, `did not become ready within ${seconds}s`)
 }
 
 export async function startFailure(

@@ -3,7 +3,13 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { PlatformError } from '../../core/errors.ts'
 import type { Logger } from '../../core/logger.ts'
-import { runningPid, spawnDetached, startFailure, stopProcess, waitReady } from './process.ts'
+import {
+  servicePid,
+  spawnDetached,
+  startFailure,
+  stopProcess,
+  waitServiceReady,
+} from './process.ts'
 
 export interface RedisNodeOptions {
   readonly stateDir: string
@@ -29,7 +35,7 @@ export function redisPaths(o: Pick<RedisNodeOptions, 'stateDir' | 'url'>) {
 export async function startRedis(o: RedisNodeOptions): Promise<string> {
   const paths = redisPaths(o)
   if (await redisHealthy(o.url)) {
-    const pid = runningPid(paths.pidFile, paths.markers)
+    const pid = servicePid(paths)
     o.logger.info({ service: 'redis', url: o.url, pid }, pid ? 'already running' : 'using existing')
     return o.url
   }
@@ -65,25 +71,17 @@ export async function startRedis(o: RedisNodeOptions): Promise<string> {
     )
   }
   o.logger.info({ service: 'redis', pid, url: o.url, logFile: paths.logFile }, 'started')
-  await waitReady({
-    service: 'redis',
-    logFile: paths.logFile,
-    timeoutMs: o.readyTimeoutMs,
-    probe: () => redisHealthy(o.url),
-    alive: () => runningPid(paths.pidFile, paths.markers) !== undefined,
-  })
+  await waitServiceReady('redis', paths, o.readyTimeoutMs, () => redisHealthy(o.url))
   return o.url
 }
 
 /** Stops only a redis-server this stack started; a system redis is left alone. */
 export function stopRedis(o: Pick<RedisNodeOptions, 'stateDir' | 'url' | 'logger'>) {
-  const paths = redisPaths(o)
-  return stopProcess('redis', paths.pidFile, paths.markers, 10_000, o.logger)
+  return stopProcess('redis', redisPaths(o), 10_000, o.logger)
 }
 
 export function redisPid(o: Pick<RedisNodeOptions, 'stateDir' | 'url'>): number | undefined {
-  const paths = redisPaths(o)
-  return runningPid(paths.pidFile, paths.markers)
+  return servicePid(redisPaths(o))
 }
 
 export async function redisHealthy(url: string): Promise<boolean> {

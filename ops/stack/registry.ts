@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from '../../core/logger.ts'
-import { notInstalled, runningPid, spawnDetached, stopProcess, waitReady } from './process.ts'
+import {
+  notInstalled,
+  servicePid,
+  spawnDetached,
+  stopProcess,
+  waitServiceReady,
+} from './process.ts'
 
 const HOST = '127.0.0.1'
 
@@ -15,13 +21,16 @@ export interface RegistryNodeOptions {
 
 export function registryPaths(o: Pick<RegistryNodeOptions, 'root' | 'stateDir'>) {
   const appDir = join(o.root, '.cache', 'registry', 'target', 'quarkus-app')
+  const dbDir = join(o.stateDir, 'schema-registry')
   return {
     appDir,
     jar: join(appDir, 'quarkus-run.jar'),
     cdsArchive: join(appDir, 'app-cds.jsa'),
-    dbDir: join(o.stateDir, 'schema-registry'),
+    dbDir,
     pidFile: join(o.stateDir, 'pids', 'schema-registry.pid'),
     logFile: join(o.stateDir, 'logs', 'schema-registry.log'),
+    // The H2 path is unique per stateDir, so it identifies our registry's pid.
+    markers: [dbDir],
   }
 }
 
@@ -33,9 +42,7 @@ export function registryUrl(port: number): string {
 export async function startRegistry(o: RegistryNodeOptions): Promise<string> {
   const paths = registryPaths(o)
   const url = registryUrl(o.port)
-  // The H2 path is unique per stateDir, so it identifies our registry's pid.
-  const markers = [paths.dbDir]
-  const existing = runningPid(paths.pidFile, markers)
+  const existing = servicePid(paths)
   if (existing === undefined && (await registryHealthy(url))) {
     o.logger.info(
       { service: 'schema-registry', url },
@@ -72,24 +79,16 @@ export async function startRegistry(o: RegistryNodeOptions): Promise<string> {
     })
     o.logger.info({ service: 'schema-registry', pid, url, logFile: paths.logFile }, 'started')
   }
-  await waitReady({
-    service: 'schema-registry',
-    logFile: paths.logFile,
-    timeoutMs: o.readyTimeoutMs,
-    probe: () => registryHealthy(url),
-    alive: () => runningPid(paths.pidFile, markers) !== undefined,
-  })
+  await waitServiceReady('schema-registry', paths, o.readyTimeoutMs, () => registryHealthy(url))
   return url
 }
 
 export function stopRegistry(o: Pick<RegistryNodeOptions, 'root' | 'stateDir' | 'logger'>) {
-  const paths = registryPaths(o)
-  return stopProcess('schema-registry', paths.pidFile, [paths.dbDir], 15_000, o.logger)
+  return stopProcess('schema-registry', registryPaths(o), 15_000, o.logger)
 }
 
 export function registryPid(o: Pick<RegistryNodeOptions, 'root' | 'stateDir'>): number | undefined {
-  const paths = registryPaths(o)
-  return runningPid(paths.pidFile, [paths.dbDir])
+  return servicePid(registryPaths(o))
 }
 
 export async function registryHealthy(url: string): Promise<boolean> {

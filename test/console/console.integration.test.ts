@@ -74,6 +74,11 @@ function apiAt(base: string): Api {
 }
 
 const texts = (page: Page, selector: string) => page.locator(selector).allTextContents()
+/** The `data-key` of every keyed row in `table`, in page order. */
+const dataKeys = (page: Page, table: string) =>
+  page
+    .locator(`${table} [data-key]`)
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-key')))
 
 async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true })
@@ -271,9 +276,7 @@ test('the web console shows what the API answers, on every page', {
       })
       assert.ok(salesRankings.entries.length > 0)
       assert.deepEqual(
-        await page
-          .locator('table.rankings [data-key]')
-          .evaluateAll((b) => b.map((x) => x.getAttribute('data-key'))),
+        await dataKeys(page, 'table.rankings'),
         salesRankings.entries.map((e) => e.key),
       )
       assert.deepEqual(
@@ -416,9 +419,7 @@ test('the web console shows what the API answers, on every page', {
       await summary.waitFor()
       const checkTable = async (answer: ResultOf<typeof TOP_K>['topK']) => {
         assert.deepEqual(
-          await page
-            .locator('table.topk [data-key]')
-            .evaluateAll((c) => c.map((x) => x.getAttribute('data-key'))),
+          await dataKeys(page, 'table.topk'),
           answer.entries.map((e) => e.key),
         )
         assert.deepEqual(

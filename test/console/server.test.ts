@@ -5,12 +5,21 @@
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { createServer } from 'node:http'
+import { createServer, type RequestListener } from 'node:http'
 import { join } from 'node:path'
-import { test } from 'node:test'
+import { type TestContext, test } from 'node:test'
 import { gunzipSync } from 'node:zlib'
 import { buildConsoleAssets, consoleHandler } from '../../console/server.ts'
 import { repoRoot } from '../support/stack.ts'
+
+/** Serves `handler` on a free local port until the test ends; returns its base URL. */
+async function serve(t: TestContext, handler: RequestListener): Promise<string> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.after(() => server.close())
+  const address = server.address()
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+}
 
 test('the console handler serves the page and its assets, and passes the rest on', async (t) => {
   const passed: string[] = []
@@ -21,11 +30,7 @@ test('the console handler serves the page and its assets, and passes the rest on
     },
     { assets: buildConsoleAssets() },
   )
-  const server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const address = server.address()
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  const base = await serve(t, handler)
 
   const page = await fetch(`${base}/`)
   assert.equal(page.status, 200)
@@ -90,11 +95,7 @@ test('a bundle that fails to build answers 500 with the reason, and the rest sti
   const handler = consoleHandler((_req, res) => res.writeHead(204).end(), {
     assets: Promise.reject(new Error('no such entry point')),
   })
-  const server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => server.close())
-  const address = server.address()
-  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`
+  const base = await serve(t, handler)
   const page = await fetch(`${base}/`)
   assert.equal(page.status, 500)
   assert.match(await page.text(), /no such entry point/)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { topicName } from '../../schemas/topics.ts'
 import { BronzePublisher, type BronzeRecord } from '../../streams/publisher.ts'
+import { reviewRecord } from '../support/events.ts'
 import { readAll } from '../support/kafka.ts'
 import { createTestPlatform } from '../support/platform.ts'
 
@@ -27,17 +28,7 @@ test('every key of one order lands in the same partition number, across topics',
     },
     {
       topic: 'review',
-      value: {
-        review_id: `review${i}`,
-        order_id,
-        review_score: 5,
-        review_comment_title: null,
-        review_comment_message: null,
-        review_creation_date: at,
-        review_answer_timestamp: null,
-        event_time: at,
-        ingest_time: at,
-      },
+      value: reviewRecord(`review${i}`, order_id, at, { ingest: at }),
     },
   ])
   await publisher.publish(records)

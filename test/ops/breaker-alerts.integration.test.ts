@@ -15,10 +15,9 @@ import { test } from 'node:test'
 import { parse, stringify } from 'yaml'
 import { topicName } from '../../schemas/topics.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import { deadLetterTopic } from '../../streams/runtime/dead-letter.ts'
 import { JobProcess, newJobRun, printLogsOnFailure } from '../support/job-process.ts'
-import { createTestPlatform, eventually } from '../support/platform.ts'
+import { createTestPlatform, eventually, testProducer, testPublisher } from '../support/platform.ts'
 import { prometheusDir, promtool, rulesDir, startPrometheus } from '../support/prometheus.ts'
 import { type Sample, samplesOf, sampleValue, scrape } from './scrape.ts'
 
@@ -74,12 +73,8 @@ test('a poisoned input opens the breaker, dead-letters and fires their alerts; a
 }, async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
   const topic = topicName('orderStatus', platform.config.topicPrefix)
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
-  const producer = platform.kafka.producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
+  const publisher = await testPublisher(t, platform)
+  const producer = await testProducer(t, platform)
   await publisher.publish([
     {
       topic: 'orderStatus',

@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { topicName } from '../../schemas/topics.ts'
 import type { OrderStatus } from '../../schemas/types.generated.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import { createEagerlyCompactedTopics, readAll } from '../support/kafka.ts'
-import { createTestPlatform, eventually } from '../support/platform.ts'
+import { createTestPlatform, eventually, testPublisher } from '../support/platform.ts'
 
 const statuses = ['purchase', 'approved', 'delivered_carrier', 'delivered_customer']
 
@@ -15,9 +14,7 @@ test('compaction keeps one record per fact key, so every status of every order s
   await admin.connect()
   t.after(() => admin.disconnect())
   await createEagerlyCompactedTopics(admin, [topic])
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const publisher = await testPublisher(t, platform)
 
   const orders = ['o1', 'o2', 'o3', 'o4', 'o5']
   const event = (order: string, status: string, ingest: number): OrderStatus => ({

@@ -24,10 +24,9 @@ import type { Platform } from '../../core/platform.ts'
 import { topicName } from '../../schemas/topics.ts'
 import { deploymentOf } from '../../streams/deployment.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import { publishGenerated } from '../support/generated.ts'
 import { JobProcess, newJobRun, printLogsOnFailure, untilSettled } from '../support/job-process.ts'
-import { createTestPlatform, eventually } from '../support/platform.ts'
+import { createTestPlatform, eventually, testProducer, testPublisher } from '../support/platform.ts'
 import { repoRoot } from '../support/stack.ts'
 import { type Sample, samplesOf, sampleValue, scrape } from './scrape.ts'
 
@@ -167,9 +166,7 @@ test('the lag a job reports is what kafka-consumer-groups --describe reports for
     assert.deepEqual(sorted(await describeGroup(platform, groupId)), sorted(caughtUp))
 
     // Held still by its breaker: a burst of bad records on one partition.
-    const producer = platform.kafka.producer()
-    await producer.connect()
-    t.after(() => producer.disconnect())
+    const producer = await testProducer(t, platform)
     await producer.send({
       topic: topicName('orderStatus', platform.config.topicPrefix),
       messages: Array.from({ length: POISON }, (_, i) => ({
@@ -188,13 +185,7 @@ test('the lag a job reports is what kafka-consumer-groups --describe reports for
     const stoppedAt = await ends()
 
     // Partially behind: orders published now wait, spread over partitions and both inputs.
-    const publisher = new BronzePublisher(
-      platform.kafka,
-      platform.codec,
-      platform.config.topicPrefix,
-    )
-    await publisher.connect()
-    t.after(() => publisher.disconnect())
+    const publisher = await testPublisher(t, platform)
     const now = Date.now()
     await publisher.publish(
       Array.from({ length: BEHIND_ORDERS }, (_, i) => [

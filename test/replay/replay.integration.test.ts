@@ -10,7 +10,6 @@ import { ReplayService } from '../../replay/service.ts'
 import type { BronzeTopicId } from '../../schemas/topics.ts'
 import { jobCatalogue } from '../../streams/jobs.ts'
 import { orderLifecycleJob } from '../../streams/order-lifecycle/job.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import type { Job } from '../../streams/runtime/job.ts'
 import { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
 import { type Ask, askerOf } from '../support/api-fixtures.ts'
@@ -18,7 +17,12 @@ import { publishGenerated } from '../support/generated.ts'
 import { orderEventRecords } from '../support/orders.ts'
 import { jobLag } from '../support/parity/progress.ts'
 import { days, sourceCtes, sourceSettings } from '../support/parity/source.ts'
-import { createTestPlatform, eventually, startTestHost } from '../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestHost,
+  testPublisher,
+} from '../support/platform.ts'
 
 /**
  * Replay against the real services over one generated dataset: every job rebuilt into
@@ -204,33 +208,32 @@ test('replay rebuilds, compares, swaps, rolls back and travels in time', {
             }
           }>('{ leadTimeByMonth { asOf { generation } months { month totalDays } } }')
         ).data!.leadTimeByMonth
+      /** The months' average total lead days are those of `generation`'s physical table. */
+      const assertLeadTimeOf = async (
+        months: ReadonlyArray<{ month: string; totalDays: number | null }>,
+        generation: number,
+      ) => {
+        const expected = await rows<{ month: string; avg: number }>(
+          platform,
+          `SELECT formatDateTime(purchase_at, '%Y-%m') AS month, avg(total_lead_days) AS avg
+         FROM ${physicalName(factOrderLeadDays.name, generation)} FINAL
+         WHERE delivered_customer_at IS NOT NULL AND canceled_at IS NULL AND total_lead_days IS NOT NULL
+         GROUP BY month ORDER BY month`,
+        )
+        assert.deepEqual(
+          months.filter((m) => m.totalDays !== null).map((m) => [m.month, round6(m.totalDays!)]),
+          expected.map((e) => [e.month, round6(e.avg)]),
+        )
+      }
       const before = await leadTime()
       await changed.swap('order-lifecycle', 3)
       const after = await leadTime()
       assert.equal(after.asOf.generation, 3)
-      const expected = await rows<{ month: string; avg: number }>(
-        platform,
-        `SELECT formatDateTime(purchase_at, '%Y-%m') AS month, avg(total_lead_days) AS avg
-       FROM ${physicalName(factOrderLeadDays.name, 3)} FINAL
-       WHERE delivered_customer_at IS NOT NULL AND canceled_at IS NULL AND total_lead_days IS NOT NULL
-       GROUP BY month ORDER BY month`,
-      )
-      assert.deepEqual(
-        after.months
-          .filter((m) => m.totalDays !== null)
-          .map((m) => [m.month, round6(m.totalDays!)]),
-        expected.map((e) => [e.month, round6(e.avg)]),
-      )
+      await assertLeadTimeOf(after.months, 3)
       assert.notDeepEqual(after.months, before.months)
 
       // Orders published while generation 2 is retired: rollback must bring them in.
-      const publisher = new BronzePublisher(
-        platform.kafka,
-        platform.codec,
-        platform.config.topicPrefix,
-      )
-      await publisher.connect()
-      t.after(() => publisher.disconnect())
+      const publisher = await testPublisher(t, platform)
       const extra = orderEventRecords(30)
       await publisher.publish(extra)
       await mutate(ask, 'mutation { rollback(job: "order-lifecycle") { generation } }', {})
@@ -246,20 +249,7 @@ test('replay rebuilds, compares, swaps, rolls back and travels in time', {
         },
         { timeoutMs: 60_000, what: 'generation 2 to catch up on the orders published meanwhile' },
       )
-      const restored = await leadTime()
-      const reference = await rows<{ month: string; avg: number }>(
-        platform,
-        `SELECT formatDateTime(purchase_at, '%Y-%m') AS month, avg(total_lead_days) AS avg
-       FROM ${physicalName(factOrderLeadDays.name, 2)} FINAL
-       WHERE delivered_customer_at IS NOT NULL AND canceled_at IS NULL AND total_lead_days IS NOT NULL
-       GROUP BY month ORDER BY month`,
-      )
-      assert.deepEqual(
-        restored.months
-          .filter((m) => m.totalDays !== null)
-          .map((m) => [m.month, round6(m.totalDays!)]),
-        reference.map((e) => [e.month, round6(e.avg)]),
-      )
+      await assertLeadTimeOf((await leadTime()).months, 2)
     },
   )
 

@@ -8,13 +8,17 @@ import { ReplayService } from '../../replay/service.ts'
 import { startJobs } from '../../streams/job-host.ts'
 import { jobCatalogue, jobEntry } from '../../streams/jobs.ts'
 import { orderLifecycleJob } from '../../streams/order-lifecycle/job.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import { factOrderLeadDays } from '../../tables/fact-order-lead-days.ts'
 import { defineTable } from '../../tables/table.ts'
 import { type Ask, askerOf } from '../support/api-fixtures.ts'
 import { orderEventRecords } from '../support/orders.ts'
 import { jobLag } from '../support/parity/progress.ts'
-import { createTestPlatform, eventually, startTestHost } from '../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestHost,
+  testPublisher,
+} from '../support/platform.ts'
 
 /**
  * A derived table gains a column through replay, against the real services: generation 1 is
@@ -70,9 +74,7 @@ test('a table gains a column through replay: built beside, diffed, swapped, roll
   timeout: 10 * 60_000,
 }, async (t) => {
   const platform = await createTestPlatform(t, { partitions: 3 })
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const publisher = await testPublisher(t, platform)
   const records = orderEventRecords(ORDERS * 2)
   const idOf = (r: (typeof records)[number]) => (r.value as { order_id: string }).order_id
   const ids = [...new Set(records.map(idOf))]

@@ -5,16 +5,13 @@ import { readAvroSchema } from '../../schemas/avro.ts'
 import { AvroCodec } from '../../schemas/codec.ts'
 import { topicName, valueSubject } from '../../schemas/topics.ts'
 import type { OrderStatus } from '../../schemas/types.generated.ts'
-import { BronzePublisher } from '../../streams/publisher.ts'
 import { readAll } from '../support/kafka.ts'
-import { createTestPlatform, uniqueName } from '../support/platform.ts'
+import { createTestPlatform, testPublisher, uniqueName } from '../support/platform.ts'
 
 test('values are Confluent wire format: magic byte 0, then a schema id the registry resolves', async (t) => {
   const platform = await createTestPlatform(t)
   const topic = topicName('orderStatus', platform.config.topicPrefix)
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const publisher = await testPublisher(t, platform)
   const value: OrderStatus = {
     order_id: 'o-wire',
     customer_id: 'c-wire',

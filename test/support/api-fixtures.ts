@@ -103,6 +103,13 @@ export function fixtureRow<T extends TableDefinition>(
   )
 }
 
+/** The catalogue entry of the job that writes `table`. */
+function writerOf(table: TableDefinition) {
+  const entry = Object.values(jobCatalogue).find((e) => e.tables[table.name])
+  if (!entry) throw new Error(`no job writes ${table.name}`)
+  return entry
+}
+
 /**
  * Builds the next generation of the job that writes `table` (built, not live) and returns the
  * physical name of `table` in it, to insert rows a `generation` argument should find.
@@ -111,8 +118,7 @@ export async function fixtureGeneration(
   clickhouse: ClickHouseClient,
   table: TableDefinition,
 ): Promise<string> {
-  const entry = Object.values(jobCatalogue).find((e) => e.tables[table.name])
-  if (!entry) throw new Error(`no job writes ${table.name}`)
+  const entry = writerOf(table)
   const created = await createJobGeneration(
     clickhouse,
     entry.job.name,
@@ -132,8 +138,7 @@ export async function liveTable(
   clickhouse: ClickHouseClient,
   table: TableDefinition,
 ): Promise<string> {
-  const entry = Object.values(jobCatalogue).find((e) => e.tables[table.name])
-  if (!entry) throw new Error(`no job writes ${table.name}`)
+  const entry = writerOf(table)
   const generation = await ensureJobLive(
     clickhouse,
     entry.job.name,

@@ -1,29 +1,36 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { bootstrap } from '../../cli/services.ts'
-import { loadConfig } from '../../core/config.ts'
-import { createLogger, type Logger, silentLogger } from '../../core/logger.ts'
-import { createPlatform, type Platform } from '../../core/platform.ts'
-import { kafkaPaths, kafkaPid, startKafka, stopKafka } from '../../ops/stack/kafka.ts'
+import type { Platform } from '../../core/platform.ts'
 import {
-  runningPid,
+  kafkaInstalled,
+  kafkaPaths,
+  kafkaPid,
+  startKafka,
+  stopKafka,
+} from '../../ops/stack/kafka.ts'
+import {
+  servicePid,
+  signal,
   spawnDetached,
   stopProcess,
   tcpOpen,
-  waitReady,
+  waitServiceReady,
 } from '../../ops/stack/process.ts'
 import { redisHealthy, redisPaths } from '../../ops/stack/redis.ts'
 import { freePort, type JobRun } from './job-process.ts'
 import {
-  deleteNamespaceKeys,
+  type OwnAddresses,
+  openTestPlatform,
   type TestPlatformOptions,
   testKeyPrefix,
+  testLogger,
   uniqueName,
 } from './platform.ts'
-import { getTestStack, repoRoot } from './stack.ts'
+import { repoRoot } from './stack.ts'
 
 /**
  * Services of one test's own, for tests that kill or restart them: the suite's shared broker
@@ -35,10 +42,6 @@ import { getTestStack, repoRoot } from './stack.ts'
 
 const READY_TIMEOUT_MS = 180_000
 const HOST = '127.0.0.1'
-
-function opsLogger(): Logger {
-  return process.env.TEST_LOG ? createLogger({ level: process.env.TEST_LOG }) : silentLogger()
-}
 
 /**
  * Teardown of a test's own services and the platform on them, last registered first: the
@@ -78,11 +81,6 @@ function cannotStart(service: string, why: string): Error {
   return new Error(`cannot start a dedicated ${service} for this test: ${why}`)
 }
 
-function kafkaInstalled(): boolean {
-  const libs = kafkaPaths({ root: repoRoot, stateDir: '' }).libs
-  return existsSync(libs) && readdirSync(libs).some((f) => /^kafka_2\.13-.*\.jar$/.test(f))
-}
-
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => existsSync(join(dir, command)))
 }
@@ -93,14 +91,6 @@ async function until(done: () => Promise<boolean> | boolean, what: string, timeo
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`)
     await sleep(100)
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
   }
 }
 
@@ -125,8 +115,8 @@ export interface DedicatedKafka {
  * when no local Kafka is installed.
  */
 export async function startDedicatedKafka(t: TestContext): Promise<DedicatedKafka> {
-  if (!kafkaInstalled()) {
-    const libs = kafkaPaths({ root: repoRoot, stateDir: '' }).libs
+  const libs = kafkaPaths({ root: repoRoot, stateDir: '' }).libs
+  if (!kafkaInstalled(libs)) {
     throw cannotStart('Kafka broker', `no kafka_2.13-*.jar in ${libs}; run \`bash ops/install.sh\``)
   }
   const stateDir = mkdtempSync(join(tmpdir(), 'kappa-kafka-'))
@@ -138,7 +128,7 @@ export async function startDedicatedKafka(t: TestContext): Promise<DedicatedKafk
     port,
     controllerPort,
     readyTimeoutMs: READY_TIMEOUT_MS,
-    logger: opsLogger(),
+    logger: testLogger(),
   }
   onTeardown(t, () => stopKafka(options))
   const broker: DedicatedKafka = {
@@ -194,10 +184,10 @@ export async function startDedicatedRedis(t: TestContext): Promise<DedicatedRedi
   const port = await freePort()
   const url = `redis://${HOST}:${port}`
   const paths = redisPaths({ stateDir, url })
-  const logger = opsLogger()
-  onTeardown(t, () => stopProcess('redis', paths.pidFile, paths.markers, 10_000, logger))
+  const logger = testLogger()
+  onTeardown(t, () => stopProcess('redis', paths, 10_000, logger))
   mkdirSync(paths.dir, { recursive: true })
-  const pid = () => runningPid(paths.pidFile, paths.markers)
+  const pid = () => servicePid(paths)
   const redis: DedicatedRedis = {
     url,
     logFile: paths.logFile,
@@ -214,13 +204,7 @@ export async function startDedicatedRedis(t: TestContext): Promise<DedicatedRedi
         logFile: paths.logFile,
         pidFile: paths.pidFile,
       })
-      await waitReady({
-        service: 'redis',
-        logFile: paths.logFile,
-        timeoutMs: READY_TIMEOUT_MS,
-        probe: () => redisHealthy(url),
-        alive: () => pid() !== undefined,
-      })
+      await waitServiceReady('redis', paths, READY_TIMEOUT_MS, () => redisHealthy(url))
     },
     async stop() {
       const running = pid()
@@ -245,38 +229,15 @@ const runNamespaces = new WeakMap<Platform, string[]>()
  */
 export async function createPlatformOn(
   t: TestContext,
-  addresses: { readonly kafkaBrokers?: readonly string[]; readonly redisUrl?: string },
+  addresses: OwnAddresses,
   options: TestPlatformOptions = {},
 ): Promise<Platform> {
-  const stack = await getTestStack()
-  const run = uniqueName(testKeyPrefix)
-  const chdbDir = mkdtempSync(join(tmpdir(), 'kappa-chdb-'))
-  const config = loadConfig({
-    KAFKA_BROKERS: (addresses.kafkaBrokers ?? stack.kafkaBrokers).join(','),
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-    REDIS_URL: addresses.redisUrl ?? stack.redisUrl,
-    CLICKHOUSE_URL: stack.clickhouseUrl,
-    CLICKHOUSE_PATH: chdbDir,
-    TOPIC_PARTITIONS: String(options.partitions ?? 3),
-    TOPIC_PREFIX: `${run}.`,
-    KAPPA_NAMESPACE: run,
-    CONSUMER_SESSION_TIMEOUT_MS: options.sessionTimeoutMs?.toString(),
-  })
-  const logger = process.env.TEST_LOG
-    ? createLogger({ level: process.env.TEST_LOG })
-    : silentLogger()
-  const platform = createPlatform(config, logger, run)
+  const { platform, run, close } = await openTestPlatform(options, addresses)
   // A dedicated Redis is stopped on purpose; while it is down, ioredis reconnects and would
   // print each refused connection as an unhandled error event.
   if (addresses.redisUrl) platform.redis.on('error', () => undefined)
   runNamespaces.set(platform, [run])
-  onTeardown(t, async () => {
-    for (const namespace of runNamespaces.get(platform) ?? []) {
-      await deleteNamespaceKeys(platform.redis, namespace)
-    }
-    await platform.close()
-    rmSync(chdbDir, { recursive: true, force: true })
-  })
+  onTeardown(t, () => close(runNamespaces.get(platform) ?? []))
   if (options.bootstrap ?? true) await bootstrap(platform)
   return platform
 }

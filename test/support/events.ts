@@ -1,4 +1,9 @@
-import type { EstimatedDeliveryDate, OrderStatus, Product } from '../../schemas/types.generated.ts'
+import type {
+  EstimatedDeliveryDate,
+  OrderStatus,
+  Product,
+  Review,
+} from '../../schemas/types.generated.ts'
 
 /** Bronze values for job tests: only what a test varies is a parameter. */
 export const orderStatus = (order_id: string, status: string, at: number): OrderStatus => ({
@@ -37,4 +42,22 @@ export const productEntity = (
   height_cm: null,
   width_cm: null,
   ingest_time,
+})
+
+/** A review without comments, created (its event time) at `created`. */
+export const reviewRecord = (
+  review_id: string,
+  order_id: string,
+  created: number,
+  { answered = null as number | null, score = 5, ingest = created + 60 } = {},
+): Review => ({
+  review_id,
+  order_id,
+  review_score: score,
+  review_comment_title: null,
+  review_comment_message: null,
+  review_creation_date: created,
+  review_answer_timestamp: answered,
+  event_time: created,
+  ingest_time: ingest,
 })

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { Redis } from 'ioredis'
+import type { Producer } from 'kafkajs'
 import { bootstrap } from '../../cli/services.ts'
 import { loadConfig } from '../../core/config.ts'
-import { createLogger, silentLogger } from '../../core/logger.ts'
+import { createLogger, type Logger, silentLogger } from '../../core/logger.ts'
 import { createPlatform, type Platform } from '../../core/platform.ts'
 import { type JobHost, type JobHostOptions, startJobs } from '../../streams/job-host.ts'
 import type { JobEntry } from '../../streams/jobs.ts'
+import { BronzePublisher } from '../../streams/publisher.ts'
 import { getTestStack } from './stack.ts'
 
 /** A short unique name, safe for topics, groups, Redis keys and ClickHouse identifiers. */
@@ -49,6 +51,53 @@ export interface TestPlatformOptions {
   readonly sessionTimeoutMs?: number
 }
 
+/** Silent unless TEST_LOG names a level. */
+export function testLogger(): Logger {
+  return process.env.TEST_LOG ? createLogger({ level: process.env.TEST_LOG }) : silentLogger()
+}
+
+/** Services of a test's own that replace the suite's (`test/support/dedicated-services.ts`). */
+export interface OwnAddresses {
+  readonly kafkaBrokers?: readonly string[]
+  readonly redisUrl?: string
+}
+
+/**
+ * A platform on the test stack (but for `own` addresses) with its own topic prefix, namespace
+ * (`run`) and chDB directory, so test files run side by side. The caller registers `close`,
+ * given every namespace the test used, as its cleanup.
+ */
+export async function openTestPlatform(
+  options: TestPlatformOptions,
+  own: OwnAddresses = {},
+): Promise<{
+  platform: Platform
+  run: string
+  close: (namespaces: readonly string[]) => Promise<void>
+}> {
+  const stack = await getTestStack()
+  const run = uniqueName(testKeyPrefix)
+  const chdbDir = mkdtempSync(join(tmpdir(), 'kappa-chdb-'))
+  const config = loadConfig({
+    KAFKA_BROKERS: (own.kafkaBrokers ?? stack.kafkaBrokers).join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    REDIS_URL: own.redisUrl ?? stack.redisUrl,
+    CLICKHOUSE_URL: stack.clickhouseUrl,
+    CLICKHOUSE_PATH: chdbDir,
+    TOPIC_PARTITIONS: String(options.partitions ?? 3),
+    TOPIC_PREFIX: `${run}.`,
+    KAPPA_NAMESPACE: run,
+    CONSUMER_SESSION_TIMEOUT_MS: options.sessionTimeoutMs?.toString(),
+  })
+  const platform = createPlatform(config, testLogger(), run)
+  const close = async (namespaces: readonly string[]) => {
+    for (const namespace of namespaces) await deleteNamespaceKeys(platform.redis, namespace)
+    await platform.close()
+    rmSync(chdbDir, { recursive: true, force: true })
+  }
+  return { platform, run, close }
+}
+
 /**
  * A platform wired to the test stack with its own topic prefix, namespace and chDB
  * directory, so test files run side by side; cleanup is registered on creation.
@@ -57,36 +106,31 @@ export async function createTestPlatform(
   t: TestContext,
   options: TestPlatformOptions = {},
 ): Promise<Platform> {
-  const stack = await getTestStack()
-  const run = uniqueName(testKeyPrefix)
-  const chdbDir = mkdtempSync(join(tmpdir(), 'kappa-chdb-'))
-  const config = loadConfig({
-    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-    REDIS_URL: stack.redisUrl,
-    CLICKHOUSE_URL: stack.clickhouseUrl,
-    CLICKHOUSE_PATH: chdbDir,
-    TOPIC_PARTITIONS: String(options.partitions ?? 3),
-    TOPIC_PREFIX: `${run}.`,
-    KAPPA_NAMESPACE: run,
-    CONSUMER_SESSION_TIMEOUT_MS: options.sessionTimeoutMs?.toString(),
-  })
-  const logger = process.env.TEST_LOG
-    ? createLogger({ level: process.env.TEST_LOG })
-    : silentLogger()
-  const platform = createPlatform(config, logger, run)
+  const { platform, run, close } = await openTestPlatform(options)
   namespaces.set(platform, [run])
   t.after(async () => {
     // Jobs first: a stopping job still flushes and ranks into ClickHouse and Redis.
     for (const stop of (beforeClose.get(platform) ?? []).reverse()) await stop()
-    for (const namespace of namespaces.get(platform) ?? []) {
-      await deleteNamespaceKeys(platform.redis, namespace)
-    }
-    await platform.close()
-    rmSync(chdbDir, { recursive: true, force: true })
+    await close(namespaces.get(platform) ?? [])
   })
   if (options.bootstrap ?? true) await bootstrap(platform)
   return platform
+}
+
+/** A connected kafkajs producer, for raw records; disconnected when the test ends. */
+export async function testProducer(t: TestContext, platform: Platform): Promise<Producer> {
+  const producer = platform.kafka.producer()
+  await producer.connect()
+  t.after(() => producer.disconnect())
+  return producer
+}
+
+/** A connected publisher to the platform's bronze topics, disconnected when the test ends. */
+export async function testPublisher(t: TestContext, platform: Platform): Promise<BronzePublisher> {
+  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
+  await publisher.connect()
+  t.after(() => publisher.disconnect())
+  return publisher
 }
 
 /** What must run before a test platform's clients close (node runs `after` hooks in order). */

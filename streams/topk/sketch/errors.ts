@@ -1,17 +1,6 @@
-import { PlatformError } from '../../../core/errors.ts'
+import { componentErrors, type TopKErrorCode } from '../errors.ts'
 
 /** The codes the sketch raises: bad arguments, bad sizing or shape mismatch, unreadable bytes. */
-export type SketchErrorCode = 'EVENT_INVALID' | 'CONFIG_INVALID' | 'DECODE_FAILED'
+export type SketchErrorCode = TopKErrorCode
 
-/** Every sketch failure is a PlatformError tagged with the component, so callers branch on `code`. */
-export function sketchError(
-  code: SketchErrorCode,
-  message: string,
-  details: Readonly<Record<string, unknown>> = {},
-  cause?: unknown,
-): PlatformError {
-  return new PlatformError(code, message, {
-    cause,
-    context: { component: 'count-min-sketch', ...details },
-  })
-}
+export const sketchError = componentErrors('count-min-sketch')

@@ -7,6 +7,7 @@ import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lea
 import { factSalesItems } from '../../../tables/fact-sales-items.ts'
 import { pipelineAudit } from '../../../tables/pipeline-audit.ts'
 import { fixtureApi, fixtureGeneration, fixtureRow } from '../../support/api-fixtures.ts'
+import { orderFields } from './fields.ts'
 
 const at = (d: number, h = 0) => Date.UTC(2018, 2, d, h)
 const iso = (d: number, h = 0) => new Date(at(d, h)).toISOString()
@@ -211,26 +212,7 @@ const rows = {
 const query = /* GraphQL */ `
   query ($id: String!, $generation: Int) {
     order(id: $id, generation: $generation) {
-      orderId customerId
-      lifecycle {
-        status purchaseAt approvedAt deliveredCarrierAt deliveredCustomerAt canceledAt
-        estimatedDeliveryAt approveLeadDays carrierLeadDays customerLeadDays totalLeadDays
-        delayDays isLate
-      }
-      items {
-        orderItemId productId category categoryEnglish quadrant sellerId
-        sellerLocation { zip city state lat lng }
-        price freight joinStatus missing
-      }
-      payments { total types maxInstallments }
-      reviews { reviewId score createdAt answeredAt answerLeadDays creationLeadDays }
-      customer { customerId customerUniqueId location { zip city state lat lng } }
-      join { status missing }
-      audit {
-        status arrived purchaseAt approvedAt deliveredCarrierAt deliveredCustomerAt canceledAt
-        estimatedDeliveryArrived itemRecords paymentRecords reviewRecords records
-        firstIngestAt lastIngestAt lateEvents outOfOrderEvents missing
-      }
+      ${orderFields}
       asOf { job generation watermark freshnessSeconds }
     }
   }

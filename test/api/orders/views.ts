@@ -3,6 +3,7 @@ import type { ViewCheck, ViewHarness } from '../../support/api-views.ts'
 import { literal } from '../../support/parity/source.ts'
 import { parityTables } from '../../support/parity/tables.ts'
 import { portfolioCtes, quadrantIds } from '../sales/references.ts'
+import { orderFields } from './fields.ts'
 
 /**
  * order(id) against the CSV files, whole answers for a few sample orders. The definitions are
@@ -33,26 +34,7 @@ const withOf = (table: { with?: string }) => (table.with ?? '').trim().replace(/
 const query = /* GraphQL */ `
   query ($id: String!) {
     order(id: $id) {
-      orderId customerId
-      lifecycle {
-        status purchaseAt approvedAt deliveredCarrierAt deliveredCustomerAt canceledAt
-        estimatedDeliveryAt approveLeadDays carrierLeadDays customerLeadDays totalLeadDays
-        delayDays isLate
-      }
-      items {
-        orderItemId productId category categoryEnglish quadrant sellerId
-        sellerLocation { zip city state lat lng }
-        price freight joinStatus missing
-      }
-      payments { total types maxInstallments }
-      reviews { reviewId score createdAt answeredAt answerLeadDays creationLeadDays }
-      customer { customerId customerUniqueId location { zip city state lat lng } }
-      join { status missing }
-      audit {
-        status arrived purchaseAt approvedAt deliveredCarrierAt deliveredCustomerAt canceledAt
-        estimatedDeliveryArrived itemRecords paymentRecords reviewRecords records
-        firstIngestAt lastIngestAt lateEvents outOfOrderEvents missing
-      }
+      ${orderFields}
       asOf { job generation }
     }
   }

@@ -85,6 +85,18 @@ export const salesLines = lines.map(([order, item, month, product, price, cancel
 
 const at = (iso: string) => Date.parse(`${iso}Z`)
 
+/** One month of `leadTimeByMonth`, as its unit test and its CSV view read it. */
+export interface LeadTimeMonth {
+  month: string
+  orders: number
+  deliveredOrders: number
+  lateOrders: number
+  approveDays: number | null
+  carrierDays: number | null
+  customerDays: number | null
+  totalDays: number | null
+}
+
 /**
  * Orders and their stage lead days (set directly, as the lifecycle job would derive them):
  * January 4 orders (3 delivered, 1 late, one delivered without an approval time, one

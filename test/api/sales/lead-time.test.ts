@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { fixtureApi } from '../../support/api-fixtures.ts'
-import { leadDayRows } from './fixtures.ts'
+import { type LeadTimeMonth, leadDayRows } from './fixtures.ts'
 
 const query = /* GraphQL */ `
   query ($from: String, $to: String, $generation: Int) {
@@ -16,18 +16,7 @@ const query = /* GraphQL */ `
   }
 `
 
-interface Month {
-  month: string
-  orders: number
-  deliveredOrders: number
-  lateOrders: number
-  approveDays: number | null
-  carrierDays: number | null
-  customerDays: number | null
-  totalDays: number | null
-}
-
-const january: Month = {
+const january: LeadTimeMonth = {
   month: '2018-01',
   orders: 4,
   deliveredOrders: 3,
@@ -38,7 +27,7 @@ const january: Month = {
   customerDays: 19 / 3,
   totalDays: 28 / 3,
 }
-const february: Month = {
+const february: LeadTimeMonth = {
   month: '2018-02',
   orders: 2,
   deliveredOrders: 1,
@@ -48,7 +37,7 @@ const february: Month = {
   customerDays: 1,
   totalDays: 3,
 }
-const march: Month = {
+const march: LeadTimeMonth = {
   month: '2018-03',
   orders: 1,
   deliveredOrders: 0,
@@ -59,14 +48,14 @@ const march: Month = {
   totalDays: null,
 }
 
-const close = (actual: Month[], expected: Month[]) => {
+const close = (actual: LeadTimeMonth[], expected: LeadTimeMonth[]) => {
   assert.deepEqual(
     actual.map((m) => m.month),
     expected.map((m) => m.month),
   )
   actual.forEach((m, i) => {
     const e = expected[i]!
-    for (const key of Object.keys(e) as Array<keyof Month>) {
+    for (const key of Object.keys(e) as Array<keyof LeadTimeMonth>) {
       const [a, b] = [m[key], e[key]]
       if (typeof a === 'number' && typeof b === 'number' && !Number.isInteger(b)) {
         assert.ok(Math.abs(a - b) < 1e-9, `${m.month} ${key}: ${a} ≠ ${b}`)
@@ -84,7 +73,7 @@ test('leadTimeByMonth over hand-made orders', async (t) => {
       leadTimeByMonth: {
         from: string | null
         to: string | null
-        months: Month[]
+        months: LeadTimeMonth[]
         asOf: { job: string; generation: number }
       }
     }>(query, variables)

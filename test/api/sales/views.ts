@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { ViewCheck, ViewHarness } from '../../support/api-views.ts'
 import { days } from '../../support/parity/source.ts'
+import type { LeadTimeMonth } from './fixtures.ts'
 import { cents, liveLinesCte, near } from './references.ts'
 
 /**
@@ -225,16 +226,7 @@ async function checkLeadTime(h: ViewHarness, range: { from?: string; to?: string
   )
   const answer = await h.ask<{
     leadTimeByMonth: {
-      months: Array<{
-        month: string
-        orders: number
-        deliveredOrders: number
-        lateOrders: number
-        approveDays: number | null
-        carrierDays: number | null
-        customerDays: number | null
-        totalDays: number | null
-      }>
+      months: LeadTimeMonth[]
       asOf: { job: string; generation: number }
     }
   }>(leadQuery, range)

@@ -19,9 +19,13 @@ import {
   type TimelineEvent,
 } from '../../../data/index.ts'
 import { type BronzeTopicId, topicName, topics } from '../../../schemas/topics.ts'
-import { BronzePublisher } from '../../../streams/publisher.ts'
 import { type ConsumedRecord, createEagerlyCompactedTopics, readAll } from '../../support/kafka.ts'
-import { createTestPlatform, eventually } from '../../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  testProducer,
+  testPublisher,
+} from '../../support/platform.ts'
 import { tempDir } from '../support.ts'
 
 const topicIds = Object.keys(topics) as BronzeTopicId[]
@@ -36,16 +40,6 @@ async function generatedTimeline(t: { after: (fn: () => Promise<void>) => void }
     onReject: (r) => assert.fail(`generated data rejected: ${r.reason}`),
   })
   return { dir, timeline: buildTimeline(dataset), fingerprint: await fingerprintInput(dir) }
-}
-
-async function connectedPublisher(
-  t: { after: (fn: () => Promise<void>) => void },
-  platform: Platform,
-) {
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
-  return publisher
 }
 
 function simulate(
@@ -77,7 +71,7 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string) => {
 test('max mode publishes exactly the timeline, topic by topic', async (t) => {
   const platform = await createTestPlatform(t)
   const input = await generatedTimeline(t, 0.005)
-  const publisher = await connectedPublisher(t, platform)
+  const publisher = await testPublisher(t, platform)
   const summary = await simulate(platform, input, publisher, new MemoryCheckpointStore(), 0, {
     batchSize: 500,
   })
@@ -109,7 +103,7 @@ test('a stopped simulation resumes; after compaction every (topic, key) is there
   const input = await generatedTimeline(t, 0.002)
   const batchSize = 100
   assert.ok(input.timeline.length > 8 * batchSize, 'enough batches to stop midway')
-  const publisher = await connectedPublisher(t, platform)
+  const publisher = await testPublisher(t, platform)
   const checkpoint = new FileCheckpointStore(join(input.dir, 'checkpoint.json'))
   const startOf = () =>
     resumePoint(checkpoint, { ...input, timelineLength: input.timeline.length }, false)
@@ -155,9 +149,7 @@ test('a stopped simulation resumes; after compaction every (topic, key) is there
   const expected = [
     ...new Set(input.timeline.map((e) => `${topicName(e.record.topic, prefix)} ${e.key}`)),
   ].sort()
-  const roller = platform.kafka.producer()
-  await roller.connect()
-  t.after(() => roller.disconnect())
+  const roller = await testProducer(t, platform)
   const facts = (records: ConsumedRecord[]) =>
     records
       .map((r) => `${r.topic} ${r.message.key?.toString()}`)

@@ -13,6 +13,7 @@ import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { dimUserLocation } from '../../../tables/dim-user-location.ts'
 import { factOrderDetail } from '../../../tables/fact-order-detail.ts'
 import { productEntity } from '../../support/events.ts'
+import { type JobStep, runSteps } from '../../support/job-steps.ts'
 
 export const DAY = 86_400_000
 export const HOUR = 3_600_000
@@ -99,7 +100,7 @@ export const payment = (
 })
 
 export type Driver = JobTestDriver<OrderEnrichmentState, 'orderItem' | 'payment' | 'orderStatus'>
-export type Step = (d: Driver) => Promise<unknown>
+export type Step = JobStep<Driver>
 
 /** Global tables as loaded before the job starts; zip 99999 has no coordinates. */
 export function newDriver(): Driver {
@@ -113,10 +114,8 @@ export function newDriver(): Driver {
     .putGlobal('geolocation', geo('01310', -23.56, -46.65))
 }
 
-export async function run(steps: readonly Step[], driver = newDriver()): Promise<Driver> {
-  for (const step of steps) await step(driver)
-  return driver
-}
+export const run = (steps: readonly Step[], driver = newDriver()): Promise<Driver> =>
+  runSteps(driver, steps)
 
 const byKey = (
   rows: Array<Readonly<Record<string, unknown>>>,

@@ -3,8 +3,13 @@ import { test } from 'node:test'
 import { apiServicesOf } from '../../../api/services.ts'
 import { createApi } from '../../../api/yoga.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { BronzePublisher, type BronzeRecord } from '../../../streams/publisher.ts'
-import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
+import type { BronzeRecord } from '../../../streams/publisher.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestJobs,
+  testPublisher,
+} from '../../support/platform.ts'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -67,9 +72,7 @@ const query = /* GraphQL */ `
 
 test('late orders flow producer → Kafka → job → ClickHouse → GraphQL with the right delay', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 3 })
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const publisher = await testPublisher(t, platform)
   await publisher.publish(fixture.flatMap(recordsOf))
 
   await startTestJobs(platform, [jobCatalogue['order-lifecycle']!])

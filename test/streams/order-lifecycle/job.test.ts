@@ -7,6 +7,7 @@ import type { OrderLifecycleState } from '../../../streams/order-lifecycle/state
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { estimatedDate, orderStatus } from '../../support/events.ts'
+import { type JobStep, outputsDuring, runSteps } from '../../support/job-steps.ts'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
@@ -20,7 +21,7 @@ type Driver = JobTestDriver<
   'orderStatus' | 'estimatedDeliveryDate',
   PendingDelivery
 >
-type Step = (d: Driver) => Promise<unknown>
+type Step = JobStep<Driver>
 const lateOrder: Step[] = [
   (d) => d.pipe('orderStatus', status('o1', 'purchase', t0)),
   (d) => d.pipe('orderStatus', status('o1', 'approved', t0 + 2 * HOUR)),
@@ -29,11 +30,8 @@ const lateOrder: Step[] = [
   (d) => d.pipe('orderStatus', status('o1', 'delivered_customer', Date.UTC(2018, 2, 13, 18))),
 ]
 
-async function run(steps: Step[]) {
-  const driver: Driver = new JobTestDriver(orderLifecycleJob)
-  for (const step of steps) await step(driver)
-  return driver
-}
+const run = (steps: readonly Step[]) =>
+  runSteps<Driver>(new JobTestDriver(orderLifecycleJob), steps)
 
 const finalRow = (driver: Driver) =>
   driver.table(factOrderLeadDays.name, (row) => String(row.order_id))
@@ -78,10 +76,7 @@ describe('order-lifecycle job', () => {
   })
 
   test('a repeated event emits nothing new', async () => {
-    const driver = await run(lateOrder)
-    const before = driver.outputs.length
-    await lateOrder[1]!(driver)
-    assert.equal(driver.outputs.length, before)
+    assert.equal(await outputsDuring(await run(lateOrder), [lateOrder[1]!]), 0)
   })
 
   test('an unknown status is rejected with its reason, and the order goes on', async () => {

@@ -7,12 +7,19 @@ import type {
   OrderItem,
   OrderStatus,
   Payment,
-  Review,
 } from '../../../schemas/types.generated.ts'
 import { LATE_THRESHOLD_MS, qualityJob } from '../../../streams/quality/job.ts'
 import type { QualityState } from '../../../streams/quality/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { pipelineAudit } from '../../../tables/pipeline-audit.ts'
+import { reviewRecord } from '../../support/events.ts'
+import {
+  anyOrderWithDuplicates,
+  type JobStep,
+  outputsDuring,
+  rowWhere,
+  runSteps,
+} from '../../support/job-steps.ts'
 
 const HOUR = 3_600_000
 const DAY = 86_400_000
@@ -52,21 +59,12 @@ const payment = (order_id: string, n: number): Payment => ({
   event_time: t0,
   ingest_time: t0 + LAG,
 })
-const review = (order_id: string, id: string, at: number): Review => ({
-  review_id: id,
-  order_id,
-  review_score: 5,
-  review_comment_title: null,
-  review_comment_message: null,
-  review_creation_date: at,
-  review_answer_timestamp: null,
-  event_time: at,
-  ingest_time: at + LAG,
-})
+const review = (order_id: string, id: string, at: number) =>
+  reviewRecord(id, order_id, at, { ingest: at + LAG })
 
 type Input = 'orderStatus' | 'estimatedDeliveryDate' | 'orderItem' | 'payment' | 'review'
 type Driver = JobTestDriver<QualityState, Input>
-type Step = (d: Driver) => Promise<unknown>
+type Step = JobStep<Driver>
 
 const approvedAt = t0 + 2 * HOUR
 /**
@@ -85,18 +83,10 @@ const delivered: Step[] = [
   (d) => d.pipe('review', review('o1', 'r1', t0 + 9 * DAY)),
 ]
 
-async function run(steps: readonly Step[]) {
-  const driver: Driver = new JobTestDriver(qualityJob)
-  for (const step of steps) await step(driver)
-  return driver
-}
+const run = (steps: readonly Step[]) => runSteps<Driver>(new JobTestDriver(qualityJob), steps)
 
 const rowsOf = (driver: Driver) => driver.table(pipelineAudit.name, (row) => String(row.order_id))
-const rowOf = (driver: Driver, orderId: string) => {
-  const row = rowsOf(driver).find((r) => r.order_id === orderId)
-  assert.ok(row, `no row for ${orderId}`)
-  return row
-}
+const rowOf = (driver: Driver, orderId: string) => rowWhere(rowsOf(driver), 'order_id', orderId)
 
 describe('quality job', () => {
   test('audits which records arrived, when, and how many', async () => {
@@ -184,10 +174,8 @@ describe('quality job', () => {
 
   test('a record seen again changes nothing and emits nothing', async () => {
     const driver = await run(delivered)
-    const before = driver.outputs.length
     const state = driver.state('o1')
-    for (const step of delivered) await step(driver)
-    assert.equal(driver.outputs.length, before)
+    assert.equal(await outputsDuring(driver, delivered), 0)
     assert.deepEqual(driver.state('o1'), state)
   })
 
@@ -203,20 +191,10 @@ describe('quality job', () => {
 
   test('any consumption order, with duplicates, gives the same row', async () => {
     const expected = rowOf(await run(delivered), 'o1')
-    const indices = delivered.map((_, i) => i)
     await fc.assert(
-      fc.asyncProperty(
-        fc.shuffledSubarray(indices, { minLength: indices.length, maxLength: indices.length }),
-        fc.array(fc.constantFrom(...indices), { maxLength: 5 }),
-        fc.nat(),
-        async (order, repeats, at) => {
-          const steps = order.map((i) => delivered[i]!)
-          const split = at % (steps.length + 1)
-          const duplicates = repeats.map((i) => delivered[i]!)
-          const driver = await run([...steps.slice(0, split), ...duplicates, ...steps.slice(split)])
-          assert.deepEqual(rowOf(driver, 'o1'), expected)
-        },
-      ),
+      fc.asyncProperty(anyOrderWithDuplicates(delivered), async (steps) => {
+        assert.deepEqual(rowOf(await run(steps), 'o1'), expected)
+      }),
       { numRuns: 200 },
     )
   })

@@ -2,12 +2,18 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { isPlatformError } from '../../../core/errors.ts'
-import type { Review } from '../../../schemas/types.generated.ts'
 import { reviewsJob } from '../../../streams/reviews/job.ts'
 import type { ReviewsState } from '../../../streams/reviews/state.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lead-days.ts'
-import { estimatedDate, orderStatus } from '../../support/events.ts'
+import { estimatedDate, orderStatus, reviewRecord } from '../../support/events.ts'
+import {
+  anyOrderWithDuplicates,
+  type JobStep,
+  outputsDuring,
+  rowWhere,
+  runSteps,
+} from '../../support/job-steps.ts'
 
 const HOUR = 3_600_000
 const t0 = Date.UTC(2018, 2, 1, 10)
@@ -21,20 +27,10 @@ const review = (
   created: number,
   answered: number | null,
   score = 4,
-): Review => ({
-  review_id,
-  order_id,
-  review_score: score,
-  review_comment_title: null,
-  review_comment_message: null,
-  review_creation_date: created,
-  review_answer_timestamp: answered,
-  event_time: created,
-  ingest_time: created + 60,
-})
+) => reviewRecord(review_id, order_id, created, { answered, score })
 
 type Driver = JobTestDriver<ReviewsState, 'review' | 'orderStatus' | 'estimatedDeliveryDate'>
-type Step = (d: Driver) => Promise<unknown>
+type Step = JobStep<Driver>
 
 /** o1: promised for Mar 10, delivered Mar 13 18:00 (3 days late), reviewed twice. */
 const lateOrder: Step[] = [
@@ -47,22 +43,14 @@ const lateOrder: Step[] = [
   (d) => d.pipe('review', review('r2', 'o1', Date.UTC(2018, 2, 12), null, 1)),
 ]
 
-async function run(steps: readonly Step[]) {
-  const driver: Driver = new JobTestDriver(reviewsJob)
-  for (const step of steps) await step(driver)
-  return driver
-}
+const run = (steps: readonly Step[]) => runSteps<Driver>(new JobTestDriver(reviewsJob), steps)
 
 const rows = (driver: Driver) =>
   driver
     .table(factReviewAnswerLeadDays.name, (row) => `${row.review_id}:${row.order_id}`)
     .sort((a, b) => String(a.review_id).localeCompare(String(b.review_id)))
 
-const rowOf = (driver: Driver, reviewId: string) => {
-  const row = rows(driver).find((r) => r.review_id === reviewId)
-  assert.ok(row, `no row for ${reviewId}`)
-  return row
-}
+const rowOf = (driver: Driver, reviewId: string) => rowWhere(rows(driver), 'review_id', reviewId)
 
 describe('reviews job', () => {
   test('computes answer and creation lead days exactly', async () => {
@@ -138,11 +126,7 @@ describe('reviews job', () => {
 
   test('lifecycle facts the row does not depend on emit nothing', async () => {
     const driver = await run([lateOrder[5]!])
-    const before = driver.outputs.length
-    await lateOrder[0]!(driver)
-    await lateOrder[1]!(driver)
-    await lateOrder[3]!(driver)
-    assert.equal(driver.outputs.length, before)
+    assert.equal(await outputsDuring(driver, [lateOrder[0]!, lateOrder[1]!, lateOrder[3]!]), 0)
   })
 
   test('a later record of a review fills in its answer, nothing else', async () => {
@@ -159,29 +143,16 @@ describe('reviews job', () => {
   test('any arrival order, and duplicates, converge on identical rows', async () => {
     const expected = rows(await run(lateOrder))
     assert.deepEqual(rows(await run([...lateOrder].reverse())), expected)
-    const indices = lateOrder.map((_, i) => i)
     await fc.assert(
-      fc.asyncProperty(
-        fc.shuffledSubarray(indices, { minLength: indices.length, maxLength: indices.length }),
-        fc.array(fc.constantFrom(...indices), { maxLength: 5 }),
-        fc.nat(),
-        async (order, repeats, at) => {
-          const steps = order.map((i) => lateOrder[i]!)
-          const duplicates = repeats.map((i) => lateOrder[i]!)
-          const split = at % (steps.length + 1)
-          const withDuplicates = [...steps.slice(0, split), ...duplicates, ...steps.slice(split)]
-          assert.deepEqual(rows(await run(withDuplicates)), expected)
-        },
-      ),
+      fc.asyncProperty(anyOrderWithDuplicates(lateOrder), async (steps) => {
+        assert.deepEqual(rows(await run(steps)), expected)
+      }),
       { numRuns: 200 },
     )
   })
 
   test('a repeated event emits nothing new', async () => {
-    const driver = await run(lateOrder)
-    const before = driver.outputs.length
-    for (const step of lateOrder) await step(driver)
-    assert.equal(driver.outputs.length, before)
+    assert.equal(await outputsDuring(await run(lateOrder), lateOrder), 0)
   })
 
   test('a score outside 1..5 is rejected, and the order goes on', async () => {

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { createClickHouse } from '../../../core/clickhouse.ts'
-import type { Review } from '../../../schemas/types.generated.ts'
 import { reviewsJob } from '../../../streams/reviews/job.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factReviewAnswerLeadDays } from '../../../tables/fact-review-answer-lead-days.ts'
 import { liveTable } from '../../support/api-fixtures.ts'
+import { reviewRecord } from '../../support/events.ts'
 
 const path = mkdtempSync(join(tmpdir(), 'reviews-table-'))
 const client = createClickHouse({ path })
@@ -17,17 +17,8 @@ after(async () => {
   rmSync(path, { recursive: true, force: true })
 })
 
-const review = (review_id: string, created: number, answered: number | null): Review => ({
-  review_id,
-  order_id: 'o1',
-  review_score: 3,
-  review_comment_title: null,
-  review_comment_message: null,
-  review_creation_date: created,
-  review_answer_timestamp: answered,
-  event_time: created,
-  ingest_time: created + 60,
-})
+const review = (review_id: string, created: number, answered: number | null) =>
+  reviewRecord(review_id, 'o1', created, { answered, score: 3 })
 
 test('converged rows round-trip through the real DDL and the stable view', async () => {
   const driver = new JobTestDriver(reviewsJob)

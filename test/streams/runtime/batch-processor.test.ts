@@ -6,7 +6,7 @@ import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { topkJob } from '../../../streams/topk/job.ts'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { topkPartials } from '../../../tables/topk.ts'
-import { estimatedDate, orderStatus } from '../../support/events.ts'
+import { estimatedDate, orderStatus, productEntity } from '../../support/events.ts'
 
 /**
  * The batch step itself, through the test driver (which runs the real `BatchProcessor` on an
@@ -109,19 +109,7 @@ describe('the batch step', () => {
 
   test('a flush writes the partition scope out; partials are committed with it', async () => {
     const driver = new JobTestDriver(topkJob)
-    driver.putGlobal('product', {
-      product_id: 'p1',
-      category_name: 'esporte',
-      category_name_english: 'sports',
-      name_length: null,
-      description_length: null,
-      photos_qty: null,
-      weight_g: null,
-      length_cm: null,
-      height_cm: null,
-      width_cm: null,
-      ingest_time: t0,
-    })
+    driver.putGlobal('product', productEntity('p1', 'esporte', 'sports', t0))
     await driver.pipe('orderItem', {
       order_id: 'o1',
       order_item_id: 1,

@@ -2,18 +2,19 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { topicName } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { BronzePublisher } from '../../../streams/publisher.ts'
-import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestJobs,
+  testProducer,
+  testPublisher,
+} from '../../support/platform.ts'
 
 test('past the error-rate threshold the job pauses itself, says why, and resumes on demand', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
   const topic = topicName('orderStatus', platform.config.topicPrefix)
-  const producer = platform.kafka.producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const producer = await testProducer(t, platform)
+  const publisher = await testPublisher(t, platform)
   const good = (order_id: string) => ({
     topic: 'orderStatus' as const,
     value: { order_id, customer_id: 'c', status: 'purchase', event_time: 1, ingest_time: 2 },

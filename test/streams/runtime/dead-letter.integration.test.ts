@@ -2,20 +2,21 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { topicName, topics } from '../../../schemas/topics.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { BronzePublisher } from '../../../streams/publisher.ts'
 import { deadLetterTopic } from '../../../streams/runtime/dead-letter.ts'
 import { readAll } from '../../support/kafka.ts'
-import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestJobs,
+  testProducer,
+  testPublisher,
+} from '../../support/platform.ts'
 
 test('undecodable records are dead-lettered with the reason in headers; the job goes on', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 1 })
   const topic = topicName('orderStatus', platform.config.topicPrefix)
-  const producer = platform.kafka.producer()
-  await producer.connect()
-  t.after(() => producer.disconnect())
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const producer = await testProducer(t, platform)
+  const publisher = await testPublisher(t, platform)
 
   const at = Date.UTC(2018, 1, 1)
   const good = (order_id: string) => ({

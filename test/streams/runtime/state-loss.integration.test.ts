@@ -2,11 +2,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { jobCatalogue } from '../../../streams/jobs.ts'
 import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
-import { BronzePublisher } from '../../../streams/publisher.ts'
 import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
 import { orderEventRecords } from '../../support/orders.ts'
-import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
+import {
+  createTestPlatform,
+  eventually,
+  startTestJobs,
+  testPublisher,
+} from '../../support/platform.ts'
 
 type Row = Record<string, unknown>
 const byOrder = (rows: Row[]) =>
@@ -14,9 +18,7 @@ const byOrder = (rows: Row[]) =>
 
 test('state wiped from Redis mid-run is rebuilt from the log; the table is still exact', async (t) => {
   const platform = await createTestPlatform(t, { partitions: 3 })
-  const publisher = new BronzePublisher(platform.kafka, platform.codec, platform.config.topicPrefix)
-  await publisher.connect()
-  t.after(() => publisher.disconnect())
+  const publisher = await testPublisher(t, platform)
   const records = orderEventRecords(60)
   // First half of the history: purchases and approvals of every order, some deliveries.
   const half = Math.floor(records.length / 2)

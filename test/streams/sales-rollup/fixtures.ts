@@ -4,9 +4,10 @@ import { salesRollupJob } from '../../../streams/sales-rollup/job.ts'
 import type { SalesRollupState } from '../../../streams/sales-rollup/state.ts'
 import { factSalesItems } from '../../../tables/fact-sales-items.ts'
 import { productEntity } from '../../support/events.ts'
+import { type JobStep, runSteps } from '../../support/job-steps.ts'
 
 export type Driver = JobTestDriver<SalesRollupState, 'orderItem' | 'orderStatus'>
-export type Step = (d: Driver) => Promise<unknown>
+export type Step = JobStep<Driver>
 
 export const march = Date.UTC(2018, 2, 31, 23, 30)
 export const april = Date.UTC(2018, 3, 1, 0, 15)
@@ -45,11 +46,10 @@ export const products = [
   product('p3', 'beleza_saude', 'health_beauty'),
 ]
 
-export async function run(steps: readonly Step[]): Promise<Driver> {
+export function run(steps: readonly Step[]): Promise<Driver> {
   const driver: Driver = new JobTestDriver(salesRollupJob)
   for (const p of products) driver.putGlobal('product', p)
-  for (const step of steps) await step(driver)
-  return driver
+  return runSteps(driver, steps)
 }
 
 export const rows = (driver: Driver) =>
