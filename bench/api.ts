@@ -39,21 +39,33 @@ export function viewRequests(sample: {
   }
 }
 
-interface Latency {
+export interface Latency {
   readonly p50: number
   readonly p99: number
   readonly rps: number
+  readonly errors: number
 }
 
-/** Load from a second process: autocannon, `connections` at a time, `amount` requests. */
-async function load(
+/**
+ * Load from a second process: autocannon, `connections` at a time, `amount` requests. With
+ * `unique`, each `[<id>]` in the body becomes a new random id per request (no two alike).
+ */
+export async function load(
   url: string,
   body: string,
-  options: { connections: number; amount?: number; seconds?: number },
+  options: {
+    connections: number
+    amount?: number
+    seconds?: number
+    unique?: boolean
+    /** Report failed requests (timeouts after 10 s, non-2xx) instead of throwing. */
+    countErrors?: boolean
+  },
 ): Promise<Latency> {
   const args = [
     autocannonBin,
     '--json',
+    ...(options.unique ? ['-I'] : []),
     '-c',
     String(options.connections),
     ...(options.amount ? ['-a', String(options.amount)] : ['-d', String(options.seconds ?? 10)]),
@@ -72,8 +84,15 @@ async function load(
     non2xx: number
     errors: number
   }
-  if (result.errors > 0) throw new Error(`autocannon saw ${result.errors} errors against ${url}`)
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average }
+  if (result.errors > 0 && !options.countErrors) {
+    throw new Error(`autocannon saw ${result.errors} errors against ${url}`)
+  }
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    rps: result.requests.average,
+    errors: result.errors + result.non2xx,
+  }
 }
 
 /** Wraps the client to record the SQL each view sends, so it can be replayed straight. */

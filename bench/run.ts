@@ -17,6 +17,7 @@ import { benchFreshness } from './freshness.ts'
 import { benchJobs } from './jobs.ts'
 import { benchReplay } from './replay.ts'
 import { benchScale } from './scale.ts'
+import { benchServe } from './serve.ts'
 import { runSketchAccuracyBench } from './sketch-accuracy.ts'
 import { benchSoak } from './soak.ts'
 
@@ -32,6 +33,7 @@ const benches: Record<string, Bench> = {
   api: async (print, services) => benchApi(print, await services()),
   scale: async (print, services) => benchScale(print, await services()),
   freshness: async (print, services) => benchFreshness(print, await services()),
+  serve: async (print, services) => benchServe(print, await services()),
   soak: async (print, services) => benchSoak(print, await services()),
 }
 
