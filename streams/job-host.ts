@@ -140,10 +140,16 @@ class DeploymentSet {
     this.stages = started.stages
   }
 
-  /** The consumer stops first (its last flush lands), then the stages finish what it left. */
+  /**
+   * The consumer stops first (its last flush lands), then the stages finish what it left. A
+   * build set's group is named after its members, so no later consumer joins it again: it is
+   * deleted, or every build would leave an empty group behind.
+   */
   private async halt(): Promise<void> {
+    const group = this.consumer?.groupId
     try {
       await this.consumer?.stop()
+      if (this.kind === 'build' && group) await this.host.forgetGroup(group)
     } finally {
       this.consumer = undefined
       for (const { stage, release } of this.stages.values()) {
@@ -345,6 +351,22 @@ export class JobHost {
   }
 
   /** The consumer, executor and derived stages of a set of deployments. */
+  /**
+   * Deletes a consumer group nobody will join again. Not fatal: the broker refuses a group that
+   * still has members (a live consumer that took the name over), and that one is in use.
+   */
+  async forgetGroup(groupId: string): Promise<void> {
+    const admin = this.platform.kafka.admin()
+    try {
+      await admin.connect()
+      await admin.deleteGroups([groupId])
+    } catch (error) {
+      this.platform.logger.debug({ err: error, groupId }, 'consumer group kept')
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
   async startConsumer(
     kind: 'live' | 'build',
     members: ReadonlyArray<{ run: DeploymentRun; entry: JobEntry }>,

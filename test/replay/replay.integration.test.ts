@@ -157,6 +157,25 @@ test('replay rebuilds, compares, swaps, rolls back and travels in time', {
         `${failures.length} of ${answers} answers failed or were empty`,
       )
       assert.ok(seen.has(1) && seen.has(2), `readers saw generations ${[...seen].join(', ')}`)
+      // The builds' consumer groups went with them: only the live set's (and globals') remain.
+      const namespace = platform.config.namespace
+      const admin = platform.kafka.admin()
+      await admin.connect()
+      try {
+        const left = await eventually(
+          async () => {
+            const groups = (await admin.listGroups()).groups
+              .map((g) => g.groupId)
+              .filter((g) => g.startsWith(`${namespace}.`))
+              .filter((g) => g.includes('.build.') || g.endsWith('.g2'))
+            return groups.length === 0 ? groups : undefined
+          },
+          { what: 'the build groups deleted' },
+        )
+        assert.deepEqual(left, [])
+      } finally {
+        await admin.disconnect()
+      }
     },
   )
 
