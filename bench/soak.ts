@@ -160,11 +160,11 @@ export async function benchSoak(print: (line: string) => void, platform: Platfor
     )
 
     // Dashboard clients: every view in turn, a pause between requests.
-    const first = timeline.find((e) => e.record.topic === 'orderItem')?.record.value as
+    const item = timeline.find((e) => e.record.topic === 'orderItem')?.record.value as
       | { order_id: string }
       | undefined
     const views = Object.values(
-      viewRequests({ orderId: first?.order_id ?? 'none', category: 'cama_mesa_banho' }),
+      viewRequests({ orderId: item?.order_id ?? 'none', category: 'cama_mesa_banho' }),
     )
     let requests = 0
     let failedRequests = 0
@@ -240,9 +240,9 @@ export async function benchSoak(print: (line: string) => void, platform: Platfor
     print(
       `${'min'.padStart(6)}${'published'.padStart(10)}${'run MB'.padStart(8)}${'heap MB'.padStart(8)}${'fds'.padStart(6)}${'sim MB'.padStart(8)}${'fds'.padStart(6)}${'groups'.padStart(7)}${'keys'.padStart(6)}${'state'.padStart(9)}${'redis'.padStart(7)}${'parts'.padStart(9)}${'req/fail'.padStart(10)}`,
     )
-    const start = await sample()
-    samples.push(start)
-    print(line(start))
+    const first = await sample()
+    samples.push(first)
+    print(line(first))
 
     // Halfway: replay every job into a new generation, swap it in, drop the old one.
     let replayed: { began: number; swapped: number; dropped: number } | undefined
@@ -310,13 +310,15 @@ export async function benchSoak(print: (line: string) => void, platform: Platfor
         : ''
       print(`${label.padEnd(30)}${`${(slope * 100).toFixed(2)} %`.padStart(10)}${verdict}`)
     }
+    // The start is the warm-up's end: before it, jobs are still writing their first checkpoints.
+    const start = warm[0] ?? samples[0]!
     const afterDrop = samples.find((s) => s.minute >= replayed!.dropped) ?? samples.at(-1)!
     const last = samples.at(-1)!
     print(
-      `consumer groups: ${start.groups} at the start, ${afterDrop.groups} after the old generations were dropped, ${last.groups} at the end (${last.groups === start.groups ? 'back to the start' : 'not back to the start'})`,
+      `consumer groups: ${start.groups} at the warm-up's end, ${afterDrop.groups} after the old generations were dropped, ${last.groups} at the end (${last.groups === start.groups ? 'back to the start' : 'not back to the start'})`,
     )
     print(
-      `Redis bookkeeping keys: ${start.bookkeepingKeys} at the start, ${afterDrop.bookkeepingKeys} after the drop, ${last.bookkeepingKeys} at the end (${last.bookkeepingKeys === start.bookkeepingKeys ? 'back to the start' : 'not back to the start'})`,
+      `Redis bookkeeping keys: ${start.bookkeepingKeys} at the warm-up's end, ${afterDrop.bookkeepingKeys} after the drop, ${last.bookkeepingKeys} at the end (${last.bookkeepingKeys === start.bookkeepingKeys ? 'back to the start' : 'not back to the start'})`,
     )
     print(`dashboard requests: ${last.requests}, failed: ${last.failedRequests}`)
   } finally {
