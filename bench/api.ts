@@ -95,6 +95,17 @@ export async function load(
   }
 }
 
+/** The baseline: a bare node:http handler answering every request with the same bytes. */
+export async function startBareServer(bytes: string): Promise<{ server: Server; port: number }> {
+  const port = await freePort()
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(bytes))
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  return { server, port }
+}
+
 /** Wraps the client to record the SQL each view sends, so it can be replayed straight. */
 function recording(client: ClickHouseClient) {
   const seen: Array<Parameters<ClickHouseClient['query']>[0]> = []
@@ -199,12 +210,7 @@ export async function benchApi(print: (line: string) => void, platform: Platform
     const bytes = await (
       await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     ).text()
-    const barePort = await freePort()
-    const bare = createServer((req, res) => {
-      req.resume()
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(bytes))
-    })
-    await new Promise<void>((resolve) => bare.listen(barePort, '127.0.0.1', resolve))
+    const { server: bare, port: barePort } = await startBareServer(bytes)
     servers.push(bare)
     const throughput = await load(url, body, { connections: 10, seconds: 10 })
     const baseline = await load(`http://127.0.0.1:${barePort}/graphql`, body, {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Platform } from '../core/platform.ts'
 import { jobCatalogue } from '../streams/jobs.ts'
-import { caughtUp, freePort, JobProcess } from '../test/support/job-process.ts'
-import { type Latency, load, viewRequests } from './api.ts'
+import { caughtUp, JobProcess } from '../test/support/job-process.ts'
+import { type Latency, load, startBareServer, viewRequests } from './api.ts'
 import { cleanUp } from './cleanup.ts'
 import { generateAndPublish } from './pipeline.ts'
 
@@ -101,12 +101,7 @@ export async function benchServe(print: (line: string) => void, platform: Platfo
       throw new Error(`the heavy query failed: ${JSON.stringify(heavyCheck.errors)}`)
 
     const bytes = JSON.stringify(await post(views.deliveryDelays!))
-    const barePort = await freePort()
-    const bare = createServer((req, res) => {
-      req.resume()
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(bytes))
-    })
-    await new Promise<void>((resolve) => bare.listen(barePort, '127.0.0.1', resolve))
+    const { server: bare, port: barePort } = await startBareServer(bytes)
     servers.push(bare)
 
     print(
