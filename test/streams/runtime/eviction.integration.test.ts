@@ -4,11 +4,9 @@ import kafkajs from 'kafkajs'
 import type { PlatformError } from '../../../core/errors.ts'
 import type { Platform } from '../../../core/platform.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import { BronzePublisher, type BronzeRecord } from '../../../streams/publisher.ts'
 import type { FaultInjector } from '../../../streams/runtime/faults.ts'
-import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
-import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
+import { untilLeadDaysExact } from '../../support/lead-days.ts'
 import { orderEventRecords } from '../../support/orders.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
 
@@ -43,33 +41,7 @@ async function publish(platform: Platform, slice: readonly BronzeRecord[], sends
   }
 }
 
-type Row = Record<string, unknown>
-
-async function expectedRows(): Promise<Row[]> {
-  const driver = new JobTestDriver(orderLifecycleJob)
-  for (const record of records) {
-    if (record.topic === 'orderStatus' || record.topic === 'estimatedDeliveryDate') {
-      await driver.pipe(record.topic, record.value as never)
-    }
-  }
-  return driver
-    .table(factOrderLeadDays.name, (r) => String(r.order_id))
-    .map((r) => ({
-      order_id: r.order_id,
-      status: r.status,
-      delay_days: r.delay_days,
-      version: r.version,
-    }))
-    .sort((a, b) => String(a.order_id).localeCompare(String(b.order_id)))
-}
-
-async function leadDays(platform: Platform): Promise<Row[]> {
-  const result = await platform.clickhouse.query({
-    query: `SELECT order_id, status, delay_days, version FROM fact_order_lead_days ORDER BY order_id`,
-    format: 'JSONEachRow',
-  })
-  return result.json<Row>()
-}
+const columns = ['order_id', 'status', 'delay_days', 'version']
 
 test('an evicted consumer rejoins, a crashed one is replaced, and the table is exact', {
   timeout: 5 * 60_000,
@@ -111,14 +83,7 @@ test('an evicted consumer rejoins, a crashed one is replaced, and the table is e
 
   armed = true
   await publish(platform, records.slice(half), 20)
-  const expected = await expectedRows()
-  const actual = await eventually(
-    async () => {
-      const rows = await leadDays(platform)
-      return JSON.stringify(rows) === JSON.stringify(expected) ? rows : undefined
-    },
-    { timeoutMs: 120_000, what: 'the table to equal the clean run' },
-  )
+  const { actual, expected } = await untilLeadDaysExact(platform, records, columns)
   assert.deepEqual(actual, expected)
   assert.ok(fired, 'the armed fault never fired')
   // The table can be whole before the broken consumer's crash is handled (its batch committed

@@ -5,11 +5,10 @@ import { liveGenerations, physicalName } from '../../../replay/generations.ts'
 import { topicName } from '../../../schemas/topics.ts'
 import { deploymentOf } from '../../../streams/deployment.ts'
 import { jobCatalogue } from '../../../streams/jobs.ts'
-import { orderLifecycleJob } from '../../../streams/order-lifecycle/job.ts'
 import { BronzePublisher } from '../../../streams/publisher.ts'
 import { stateKeys } from '../../../streams/runtime/state-store.ts'
-import { JobTestDriver } from '../../../streams/runtime/test-driver.ts'
 import { factOrderLeadDays } from '../../../tables/fact-order-lead-days.ts'
+import { leadDaysRows, untilLeadDaysExact } from '../../support/lead-days.ts'
 import { orderEventRecords } from '../../support/orders.ts'
 import { jobLag } from '../../support/parity/progress.ts'
 import { createTestPlatform, eventually, startTestJobs } from '../../support/platform.ts'
@@ -26,28 +25,6 @@ const records = orderEventRecords(60)
 
 type Row = Record<string, unknown>
 const columns = ['order_id', 'status', 'delay_days', 'is_late', 'version'] as const
-const byOrder = (rows: Row[]) =>
-  [...rows].sort((a, b) => String(a.order_id).localeCompare(String(b.order_id)))
-
-/** The reference: the pure job over the whole log, as the in-memory driver computes it. */
-async function expectedRows(): Promise<Row[]> {
-  const driver = new JobTestDriver(orderLifecycleJob)
-  for (const record of records) {
-    if (record.topic === 'orderStatus' || record.topic === 'estimatedDeliveryDate') {
-      await driver.pipe(record.topic, record.value as never)
-    }
-  }
-  const rows = driver.table(factOrderLeadDays.name, (r) => String(r.order_id))
-  return byOrder(rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))))
-}
-
-async function leadDays(platform: Platform): Promise<Row[]> {
-  const result = await platform.clickhouse.query({
-    query: `SELECT ${columns.join(', ')} FROM fact_order_lead_days ORDER BY order_id`,
-    format: 'JSONEachRow',
-  })
-  return result.json<Row>()
-}
 
 /** Everything a batch commit writes to Redis: states, scopes, checkpoints, progress. */
 async function committedState(platform: Platform, namespace: string): Promise<Row> {
@@ -117,7 +94,8 @@ test('an insert the engine refuses commits nothing, is retried, said and counted
   const before = await eventually(
     async () => {
       const lag = await jobLag(platform, [entry], generation)
-      if (lag[entry.job.name] !== 0 || (await leadDays(platform)).length === 0) return undefined
+      if (lag[entry.job.name] !== 0 || (await leadDaysRows(platform, columns)).length === 0)
+        return undefined
       const offsets = await committedOffsets(platform, deployment.groupId)
       const checkpoints = await platform.redis.hgetall(
         stateKeys(deployment.stateNamespace).checkpoint,
@@ -164,14 +142,7 @@ test('an insert the engine refuses commits nothing, is retried, said and counted
   )
 
   await platform.clickhouse.command({ query: `RENAME TABLE ${physical}_away TO ${physical}` })
-  const expected = await expectedRows()
-  const actual = await eventually(
-    async () => {
-      const rows = await leadDays(platform)
-      return JSON.stringify(rows) === JSON.stringify(expected) ? rows : undefined
-    },
-    { timeoutMs: 120_000, what: 'the table to equal the clean run' },
-  )
+  const { actual, expected } = await untilLeadDaysExact(platform, records, columns)
   assert.deepEqual(actual, expected)
   const recovered = await eventually(
     async () => (runner.status.healthy ? runner.status : undefined),
